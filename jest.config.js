@@ -1,0 +1,17 @@
+/** Separate projects so each layer can run on its own: `npm test -- --selectProjects unit`. */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  transform,
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    project('unit', { setupFilesAfterEnv: ['<rootDir>/test/unit/setup.ts'] }),
+    project('infra'),
+  ],
+};

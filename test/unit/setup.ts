@@ -1,0 +1,2 @@
+// Adds toReceiveCommandWith and friends to expect().
+import 'aws-sdk-client-mock-jest';
