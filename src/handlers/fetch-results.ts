@@ -1,0 +1,77 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { numberEnv, optionalEnv } from '../shared/env';
+import { logger, metrics, tracer } from '../shared/powertools';
+import {
+  MAX_ORDER_COUNT,
+  parseFetchRequest,
+  simulateAuction,
+  type AuctionAnswer,
+  type AuctionConfig,
+  type MalformedAnswer,
+} from '../results/auction';
+import { seededRandom, type Random } from '../results/random';
+
+export interface FetchResultsDeps {
+  /** Randomness when AUCTION_SEED is unset. */
+  readonly random?: Random;
+}
+
+/** Read per invocation: cheap, and a bad value still fails with the variable's name on the first call. */
+function auctionConfig(): AuctionConfig {
+  const orderCount = numberEnv('AUCTION_ORDER_COUNT', 2, 0, MAX_ORDER_COUNT);
+  if (!Number.isInteger(orderCount)) {
+    throw new Error(`Environment variable AUCTION_ORDER_COUNT must be an integer, got ${orderCount}`);
+  }
+  return {
+    readyProbability: numberEnv('AUCTION_READY_PROBABILITY', 0.5, 0, 1),
+    orderCount,
+    rejectedShare: numberEnv('AUCTION_REJECTED_SHARE', 0.5, 0, 1),
+    malformedProbability: numberEnv('AUCTION_MALFORMED_PROBABILITY', 0, 0, 1),
+  };
+}
+
+/** Simulated auction platform (lambda_a). Deterministic per seed + execution + attempt when AUCTION_SEED is set. */
+export function createHandler(deps: FetchResultsDeps = {}) {
+  return async (event: unknown, context: Context): Promise<AuctionAnswer | MalformedAnswer> => {
+    logger.addContext(context);
+    const segment = tracer.getSegment();
+    const subsegment = segment?.addNewSubsegment('## fetch-results');
+    if (subsegment) tracer.setSegment(subsegment);
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    metrics.captureColdStartMetric();
+    try {
+      const request = parseFetchRequest(event);
+      logger.setCorrelationId(request.executionName);
+      const config = auctionConfig();
+      const seed = optionalEnv('AUCTION_SEED');
+      const random = seed === undefined ? (deps.random ?? Math.random) : seededRandom(seed, request.executionName, request.attempt);
+
+      const answer = simulateAuction(config, random);
+
+      const ready = answer.results === true && Array.isArray(answer.orders);
+      metrics.addMetric('AuctionPolled', MetricUnit.Count, 1);
+      metrics.addMetric('AuctionResultsReady', MetricUnit.Count, ready ? 1 : 0);
+      logger.info('Auction polled', {
+        attempt: request.attempt,
+        seeded: seed !== undefined,
+        ready,
+        malformed: !ready && answer.results !== false,
+        orderCount: ready ? (answer.orders as unknown[]).length : 0,
+      });
+      return answer;
+    } catch (error) {
+      logger.error('fetch-results failed', error as Error);
+      tracer.addErrorAsMetadata(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+      if (segment) tracer.setSegment(segment);
+      metrics.publishStoredMetrics();
+      logger.resetKeys();
+    }
+  };
+}
+
+export const handler = createHandler();

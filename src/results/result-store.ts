@@ -1,0 +1,5 @@
+/** Where order results go. The S3 implementation lives in src/adapters; tests and benches may use others. */
+export interface ResultStore {
+  /** Writes (or overwrites) one JSON document. Throws ResultStoreUnavailable when the store cannot be reached. */
+  putJson(key: string, body: string): Promise<void>;
+}
