@@ -1,0 +1,509 @@
+/**
+ * Pure part of the diagram: CloudFormation templates in, architecture graph and Graphviz DOT out.
+ * Nothing here knows logical ids of this app; edges come from Ref / Fn::GetAtt / Fn::Sub / Fn::ImportValue
+ * found anywhere inside the relevant properties, so the picture follows the synthesized app.
+ */
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  readonly Resources?: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, { readonly Value?: unknown; readonly Export?: { readonly Name?: unknown } }>;
+}
+
+export interface StackTemplate {
+  /** Stack name (or artifact id); only used to keep resources of different stacks apart. */
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+}
+
+export type Concern = 'api' | 'pipeline' | 'alerts' | 'deploy';
+
+export type Service =
+  | 'API Gateway'
+  | 'Lambda'
+  | 'DynamoDB'
+  | 'S3'
+  | 'Step Functions'
+  | 'SNS'
+  | 'SQS'
+  | 'EventBridge'
+  | 'Secrets Manager'
+  | 'CloudWatch'
+  | 'CodePipeline'
+  | 'External';
+
+export interface GraphNode {
+  /** DOT node id: the readable name, made unique. */
+  readonly id: string;
+  readonly service: Service;
+  readonly name: string;
+  /** Extra line under the name, e.g. a schedule expression. */
+  readonly detail?: string;
+  concern?: Concern;
+}
+
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly label?: string;
+  readonly dashed?: boolean;
+}
+
+export interface ArchitectureGraph {
+  readonly nodes: GraphNode[];
+  readonly edges: GraphEdge[];
+}
+
+const SERVICE_BY_TYPE: Record<string, Service> = {
+  'AWS::ApiGateway::RestApi': 'API Gateway',
+  'AWS::Lambda::Function': 'Lambda',
+  'AWS::DynamoDB::Table': 'DynamoDB',
+  'AWS::S3::Bucket': 'S3',
+  'AWS::StepFunctions::StateMachine': 'Step Functions',
+  'AWS::SNS::Topic': 'SNS',
+  'AWS::SQS::Queue': 'SQS',
+  'AWS::Events::Rule': 'EventBridge',
+  'AWS::SecretsManager::Secret': 'Secrets Manager',
+  'AWS::CloudWatch::Alarm': 'CloudWatch',
+  'AWS::CodePipeline::Pipeline': 'CodePipeline',
+};
+
+/** Construct ids that say nothing on their own; the parent construct's id is the readable name. */
+const GENERIC_PATH_PARTS = new Set([
+  'Resource', 'Default', 'Function', 'Handler', 'Fn', 'Lambda', 'Table', 'Bucket', 'Topic', 'Queue', 'Secret',
+  'StateMachine', 'Rule', 'Alarm', 'RestApi', 'Pipeline',
+]);
+
+const ALARMS_ID = 'CloudWatch alarms';
+export const EXTERNAL = {
+  customers: 'Customers',
+  slack: 'Slack',
+  auction: 'Auction platform (simulated)',
+  github: 'GitHub',
+} as const;
+
+/** Key of a resource across stacks. */
+type Key = string;
+const keyOf = (stackIndex: number, logicalId: string): Key => `${stackIndex}/${logicalId}`;
+
+interface IndexedResource {
+  readonly key: Key;
+  readonly stackIndex: number;
+  readonly logicalId: string;
+  readonly resource: CfnResource;
+}
+
+/** CDK's own Lambdas (log retention, custom-resource providers) are plumbing, not architecture. */
+export function isHelperFunction(logicalId: string, resource: CfnResource): boolean {
+  const path = cdkPath(resource) ?? '';
+  return (
+    logicalId.startsWith('LogRetention') ||
+    logicalId.startsWith('AWS679f53fac002430cb0da5b7982bd2287') || // AwsCustomResource singleton
+    logicalId.startsWith('BucketNotificationsHandler') ||
+    /CustomResource|Provider/.test(logicalId) ||
+    /CustomResource|Provider/.test(path)
+  );
+}
+
+function cdkPath(resource: CfnResource): string | undefined {
+  const path = resource.Metadata?.['aws:cdk:path'];
+  return typeof path === 'string' ? path : undefined;
+}
+
+/** 'Local/App/FetchResults/Function/Resource' -> 'FetchResults'; falls back to the logical id minus CDK's hash. */
+export function readableName(logicalId: string, resource: CfnResource): string {
+  const parts = (cdkPath(resource) ?? '').split('/').filter(Boolean);
+  for (let i = parts.length - 1; i >= 0; i--) {
+    if (!GENERIC_PATH_PARTS.has(parts[i])) return parts[i];
+  }
+  const last = parts.filter((p) => p !== 'Resource' && p !== 'Default').pop();
+  return last ?? logicalId.replace(/[0-9A-F]{8}$/, '');
+}
+
+/** Logical ids referenced anywhere inside `value` (same stack), plus export names it imports. */
+export function collectReferences(value: unknown): { refs: Set<string>; imports: Set<string> } {
+  const refs = new Set<string>();
+  const imports = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
+      if (k === 'Ref' && typeof inner === 'string') {
+        if (!inner.startsWith('AWS::')) refs.add(inner);
+      } else if (k === 'Fn::GetAtt') {
+        if (Array.isArray(inner) && typeof inner[0] === 'string') refs.add(inner[0]);
+        else if (typeof inner === 'string') refs.add(inner.split('.')[0]);
+        else walk(inner);
+      } else if (k === 'Fn::Sub') {
+        const [text, vars] = Array.isArray(inner) ? inner : [inner, undefined];
+        if (typeof text === 'string') subReferences(text, vars).forEach((r) => refs.add(r));
+        walk(vars);
+      } else if (k === 'Fn::ImportValue' && typeof inner === 'string') {
+        imports.add(inner);
+      } else {
+        walk(inner);
+      }
+    }
+  };
+  walk(value);
+  return { refs, imports };
+}
+
+/** `${Name}` and `${Name.Attr}` inside a Fn::Sub string; `${!Literal}` and pseudo parameters are not references. */
+function subReferences(text: string, vars: unknown): string[] {
+  const local = vars && typeof vars === 'object' ? new Set(Object.keys(vars)) : new Set<string>();
+  const out: string[] = [];
+  for (const m of text.matchAll(/\$\{([^}!][^}]*)\}/g)) {
+    const name = m[1].split('.')[0];
+    if (!name.startsWith('AWS::') && !local.has(name)) out.push(name);
+  }
+  return out;
+}
+
+/** Builds the architecture graph from the templates of one stage (plus, optionally, the pipeline stack). */
+export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph {
+  const resources = new Map<Key, IndexedResource>();
+  const exportsByName = new Map<string, Key>();
+
+  stacks.forEach(({ template }, stackIndex) => {
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+      resources.set(keyOf(stackIndex, logicalId), { key: keyOf(stackIndex, logicalId), stackIndex, logicalId, resource });
+    }
+    // Cross-stack references arrive as Fn::ImportValue of an export whose value is a Ref/GetAtt.
+    for (const output of Object.values(template.Outputs ?? {})) {
+      const name = output.Export?.Name;
+      const [target] = collectReferences(output.Value).refs;
+      if (typeof name === 'string' && target) exportsByName.set(name, keyOf(stackIndex, target));
+    }
+  });
+
+  /** Resources (by key) that `value`, found in a resource of `stackIndex`, points at. */
+  const targetsOf = (stackIndex: number, value: unknown): Key[] => {
+    const { refs, imports } = collectReferences(value);
+    const keys = [...refs].map((r) => keyOf(stackIndex, r)).filter((k) => resources.has(k));
+    for (const name of imports) {
+      const k = exportsByName.get(name);
+      if (k) keys.push(k);
+    }
+    return keys;
+  };
+
+  // Nodes --------------------------------------------------------------------------------------------
+  const nodeIdByKey = new Map<Key, string>();
+  const nodes = new Map<string, GraphNode>();
+  const usedIds = new Set<string>();
+  const uniqueId = (name: string, stackName: string): string => {
+    let id = usedIds.has(name) ? `${name} (${stackName})` : name;
+    for (let n = 2; usedIds.has(id); n++) id = `${name} ${n}`;
+    usedIds.add(id);
+    return id;
+  };
+
+  let alarmCount = 0;
+  for (const r of resources.values()) {
+    const service = SERVICE_BY_TYPE[r.resource.Type];
+    if (!service) continue;
+    if (service === 'Lambda' && isHelperFunction(r.logicalId, r.resource)) continue;
+    if (service === 'CloudWatch') {
+      alarmCount++;
+      nodeIdByKey.set(r.key, ALARMS_ID);
+      continue;
+    }
+    const id = uniqueId(readableName(r.logicalId, r.resource), stacks[r.stackIndex].stackName);
+    nodeIdByKey.set(r.key, id);
+    nodes.set(id, { id, service, name: id, detail: detailOf(r.resource) });
+  }
+  if (alarmCount > 0) {
+    usedIds.add(ALARMS_ID);
+    nodes.set(ALARMS_ID, {
+      id: ALARMS_ID,
+      service: 'CloudWatch',
+      name: 'Alarms',
+      detail: `${alarmCount} alarm${alarmCount === 1 ? '' : 's'}`,
+      concern: 'alerts',
+    });
+  }
+
+  // Edges --------------------------------------------------------------------------------------------
+  const edges = new Map<string, GraphEdge>();
+  const addEdge = (from: string | undefined, to: string | undefined, extra: Partial<GraphEdge> = {}): void => {
+    if (!from || !to || from === to) return;
+    const id = `${from}\u0000${to}`;
+    const existing = edges.get(id);
+    // Keep the first edge, but let a later labelled edge (e.g. another HTTP method) add its label.
+    if (existing && (!extra.label || existing.label?.split(', ').includes(extra.label))) return;
+    const label = existing?.label ? `${existing.label}, ${extra.label}` : extra.label;
+    edges.set(id, { from, to, ...existing, ...extra, label });
+  };
+  const node = (key: Key | undefined): string | undefined => (key ? nodeIdByKey.get(key) : undefined);
+  /** Edges from `fromKey` to whatever `value` (found in a resource of `stackIndex`) references. */
+  const link = (fromKey: Key, stackIndex: number, value: unknown, extra?: Partial<GraphEdge>): void => {
+    for (const k of targetsOf(stackIndex, value)) addEdge(node(fromKey), node(k), extra);
+  };
+  const linkInto = (value: unknown, stackIndex: number, toKey: Key, extra?: Partial<GraphEdge>): void => {
+    for (const k of targetsOf(stackIndex, value)) addEdge(node(k), node(toKey), extra);
+  };
+
+  const functionsWithEnv = (pattern: RegExp): string[] => {
+    const ids: string[] = [];
+    for (const r of resources.values()) {
+      const vars = envVariables(r.resource);
+      if (node(r.key) && r.resource.Type === 'AWS::Lambda::Function' && Object.keys(vars).some((v) => pattern.test(v))) {
+        ids.push(node(r.key)!);
+      }
+    }
+    return ids;
+  };
+
+  for (const r of resources.values()) {
+    const props = r.resource.Properties ?? {};
+    switch (r.resource.Type) {
+      case 'AWS::ApiGateway::Method': {
+        const method = typeof props.HttpMethod === 'string' ? props.HttpMethod : undefined;
+        const path = apiPath(resources, r.stackIndex, props.ResourceId);
+        const label = method ? `${method} ${path}` : undefined;
+        const [api] = targetsOf(r.stackIndex, props.RestApiId);
+        for (const fn of targetsOf(r.stackIndex, props.Integration)) addEdge(node(api), node(fn), { label });
+        break;
+      }
+      case 'AWS::Lambda::Function':
+        link(r.key, r.stackIndex, envVariables(r.resource));
+        link(r.key, r.stackIndex, props.DeadLetterConfig, { label: 'DLQ', dashed: true });
+        break;
+      case 'AWS::Lambda::EventInvokeConfig': {
+        const [fn] = targetsOf(r.stackIndex, props.FunctionName);
+        if (fn) link(fn, r.stackIndex, props.DestinationConfig, { label: 'on failure', dashed: true });
+        break;
+      }
+      case 'AWS::Lambda::EventSourceMapping': {
+        const [fn] = targetsOf(r.stackIndex, props.FunctionName);
+        if (fn) linkInto(props.EventSourceArn, r.stackIndex, fn);
+        break;
+      }
+      case 'AWS::StepFunctions::StateMachine':
+        link(r.key, r.stackIndex, [props.DefinitionString, props.Definition, props.DefinitionSubstitutions]);
+        break;
+      case 'AWS::Events::Rule':
+        // Whatever the pattern watches (a state machine, a pipeline) feeds the rule; the rule feeds its targets.
+        linkInto(props.EventPattern, r.stackIndex, r.key, { dashed: true });
+        // Only the target ARNs: a target's RoleArn or input is not a data flow.
+        link(r.key, r.stackIndex, (Array.isArray(props.Targets) ? props.Targets : []).map((t: { Arn?: unknown }) => t?.Arn));
+        break;
+      case 'AWS::SNS::Topic':
+        link(r.key, r.stackIndex, props.Subscription);
+        break;
+      case 'AWS::SNS::Subscription': {
+        for (const topic of targetsOf(r.stackIndex, props.TopicArn)) {
+          link(topic, r.stackIndex, props.Endpoint);
+          link(topic, r.stackIndex, props.RedrivePolicy, { label: 'DLQ', dashed: true });
+        }
+        break;
+      }
+      case 'AWS::CloudWatch::Alarm':
+        link(r.key, r.stackIndex, props.AlarmActions);
+        break;
+      case 'AWS::CodeStarNotifications::NotificationRule':
+        for (const pipeline of targetsOf(r.stackIndex, props.Resource)) link(pipeline, r.stackIndex, props.Targets);
+        break;
+    }
+  }
+
+  // External actors --------------------------------------------------------------------------------------
+  // Outside actors stay outside the clusters: they are not part of what we deploy.
+  const external = (id: string): void => {
+    nodes.set(id, { id, service: 'External', name: id });
+  };
+  const apis = [...nodes.values()].filter((n) => n.service === 'API Gateway');
+  if (apis.length > 0) {
+    external(EXTERNAL.customers);
+    apis.forEach((api) => addEdge(EXTERNAL.customers, api.id, { label: 'HTTPS + API key' }));
+  }
+  const notifiers = functionsWithEnv(/^SLACK_/);
+  if (notifiers.length > 0) {
+    external(EXTERNAL.slack);
+    notifiers.forEach((fn) => addEdge(fn, EXTERNAL.slack, { label: 'webhook' }));
+  }
+  const fetchers = functionsWithEnv(/^AUCTION_/);
+  if (fetchers.length > 0) {
+    external(EXTERNAL.auction);
+    fetchers.forEach((fn) => addEdge(fn, EXTERNAL.auction, { label: 'results?' }));
+  }
+  for (const r of resources.values()) {
+    const repo = r.resource.Type === 'AWS::CodePipeline::Pipeline' ? sourceRepository(r.resource) : undefined;
+    if (repo && node(r.key)) {
+      external(EXTERNAL.github);
+      addEdge(EXTERNAL.github, node(r.key), { label: repo });
+    }
+  }
+
+  const graph = { nodes: [...nodes.values()], edges: [...edges.values()] };
+  assignConcerns(graph);
+  return graph;
+}
+
+function envVariables(resource: CfnResource): Record<string, unknown> {
+  const env = resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined;
+  return env?.Variables ?? {};
+}
+
+function detailOf(resource: CfnResource): string | undefined {
+  const props = resource.Properties ?? {};
+  if (resource.Type === 'AWS::Events::Rule') {
+    if (typeof props.ScheduleExpression === 'string') return props.ScheduleExpression;
+    const pattern = props.EventPattern as { source?: unknown; detail?: { status?: unknown; state?: unknown } } | undefined;
+    const states = pattern?.detail?.status ?? pattern?.detail?.state;
+    if (Array.isArray(states)) return states.join(' | ');
+    if (Array.isArray(pattern?.source)) return pattern.source.join(', ');
+  }
+  if (resource.Type === 'AWS::CodePipeline::Pipeline' && Array.isArray(props.Stages)) {
+    return (props.Stages as { Name?: unknown }[])
+      .map((s) => s.Name)
+      .filter((n): n is string => typeof n === 'string')
+      .join(' → ');
+  }
+  return undefined;
+}
+
+function sourceRepository(resource: CfnResource): string | undefined {
+  for (const stage of (resource.Properties?.Stages as { Actions?: unknown[] }[] | undefined) ?? []) {
+    for (const action of (stage.Actions ?? []) as { Configuration?: Record<string, unknown> }[]) {
+      const repo = action.Configuration?.FullRepositoryId ?? action.Configuration?.Repo;
+      if (typeof repo === 'string') return repo;
+    }
+  }
+  return undefined;
+}
+
+/** '/orders/{id}' from a chain of AWS::ApiGateway::Resource PathParts. */
+function apiPath(resources: Map<Key, IndexedResource>, stackIndex: number, resourceId: unknown): string {
+  const parts: string[] = [];
+  let current = resourceId;
+  for (let depth = 0; depth < 20; depth++) {
+    const [ref] = collectReferences(current).refs;
+    const res = ref ? resources.get(keyOf(stackIndex, ref)) : undefined;
+    if (!res || res.resource.Type !== 'AWS::ApiGateway::Resource') break;
+    parts.unshift(String(res.resource.Properties?.PathPart ?? ''));
+    current = res.resource.Properties?.ParentId;
+  }
+  return `/${parts.join('/')}`;
+}
+
+/**
+ * Groups nodes by concern for the clusters: the anchors (API, state machine, topic, pipeline) decide by type,
+ * functions follow whoever invokes them, and data stores follow the functions that use them.
+ */
+function assignConcerns(graph: ArchitectureGraph): void {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const incoming = (id: string) => graph.edges.filter((e) => e.to === id).map((e) => byId.get(e.from)!);
+  const outgoing = (id: string) => graph.edges.filter((e) => e.from === id).map((e) => byId.get(e.to)!);
+
+  for (const n of graph.nodes) {
+    if (n.concern) continue;
+    if (n.service === 'API Gateway') n.concern = 'api';
+    else if (n.service === 'Step Functions') n.concern = 'pipeline';
+    else if (n.service === 'SNS' || n.service === 'SQS' || n.service === 'CloudWatch') n.concern = 'alerts';
+    else if (n.service === 'CodePipeline') n.concern = 'deploy';
+  }
+  // Rules: a schedule starts work, so it belongs with its target; a pattern rule reacts to what it watches.
+  for (const n of graph.nodes.filter((x) => x.service === 'EventBridge' && !x.concern)) {
+    const watched = incoming(n.id).find((x) => x.concern === 'deploy');
+    const target = outgoing(n.id).find((x) => x.concern);
+    n.concern = watched?.concern ?? (n.detail?.startsWith('rate(') || n.detail?.startsWith('cron(') ? target?.concern : 'alerts');
+  }
+  for (const n of graph.nodes.filter((x) => x.service === 'Lambda' && !x.concern)) {
+    n.concern = incoming(n.id).find((x) => x.concern)?.concern;
+  }
+  for (const n of graph.nodes.filter((x) => !x.concern && x.service !== 'External')) {
+    const users = new Set(incoming(n.id).map((x) => x.concern));
+    if (users.size === 1) n.concern = [...users][0];
+  }
+}
+
+// DOT ------------------------------------------------------------------------------------------------------
+
+const STYLE: Record<Service, { fill: string; border: string; shape?: string }> = {
+  'API Gateway': { fill: '#F3ECFF', border: '#8C4FFF' },
+  Lambda: { fill: '#FFF1E0', border: '#ED7100' },
+  DynamoDB: { fill: '#E8EAFB', border: '#3B48CC', shape: 'cylinder' },
+  S3: { fill: '#EAF4E4', border: '#3F8624', shape: 'cylinder' },
+  'Step Functions': { fill: '#FCE8F1', border: '#CD2264' },
+  SNS: { fill: '#FCE8F1', border: '#E7157B' },
+  SQS: { fill: '#FCE8F1', border: '#E7157B' },
+  EventBridge: { fill: '#FCE8F1', border: '#E7157B' },
+  'Secrets Manager': { fill: '#FBE9EB', border: '#DD344C' },
+  CloudWatch: { fill: '#FCE8F1', border: '#E7157B' },
+  CodePipeline: { fill: '#E8F0FB', border: '#3B48CC' },
+  External: { fill: '#F2F2F2', border: '#666666', shape: 'oval' },
+};
+
+const CLUSTERS: Record<Concern, string> = {
+  api: 'Orders API',
+  pipeline: 'Results pipeline',
+  alerts: 'Alerts',
+  deploy: 'Deployment',
+};
+
+const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const html = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function nodeLine(n: GraphNode): string {
+  const style = STYLE[n.service];
+  const rows =
+    n.service === 'External'
+      ? [`<b>${html(n.name)}</b>`]
+      : [
+          `<font point-size="10" color="#555555">${html(n.service)}</font>`,
+          `<b>${html(n.name)}</b>`,
+          ...(n.detail ? [`<font point-size="10">${html(n.detail)}</font>`] : []),
+        ];
+  const attrs = [
+    `label=<${rows.join('<br/>')}>`,
+    `fillcolor=${quote(style.fill)}`,
+    `color=${quote(style.border)}`,
+    ...(style.shape ? [`shape=${style.shape}`] : []),
+  ];
+  return `${quote(n.id)} [${attrs.join(', ')}];`;
+}
+
+/** Renders the graph as left-to-right DOT with one cluster per concern. */
+export function toDot(graph: ArchitectureGraph, title = 'Energy-auction order pipeline'): string {
+  const lines = [
+    'digraph architecture {',
+    '  rankdir=LR;',
+    '  newrank=true;',
+    '  nodesep=0.35; ranksep=0.7; pad=0.3;',
+    `  labelloc=t; fontsize=20; fontname="DejaVu Sans"; label=${quote(title)};`,
+    '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=12, margin="0.2,0.08", penwidth=1.5];',
+    '  edge [fontname="DejaVu Sans", fontsize=10, color="#555555", fontcolor="#333333", arrowsize=0.8];',
+  ];
+  const concerns = Object.keys(CLUSTERS) as Concern[];
+  for (const concern of concerns) {
+    const members = graph.nodes.filter((n) => n.concern === concern);
+    if (members.length === 0) continue;
+    lines.push(`  subgraph ${quote(`cluster_${concern}`)} {`);
+    lines.push(`    label=${quote(CLUSTERS[concern])}; fontsize=14; style="rounded,dashed"; color="#999999";`);
+    for (const n of members) lines.push(`    ${nodeLine(n)}`);
+    lines.push('  }');
+  }
+  for (const n of graph.nodes.filter((x) => !x.concern)) lines.push(`  ${nodeLine(n)}`);
+  for (const e of graph.edges) {
+    const attrs = [...(e.label ? [`label=${quote(e.label)}`] : []), ...(e.dashed ? ['style=dashed'] : [])];
+    lines.push(`  ${quote(e.from)} -> ${quote(e.to)}${attrs.length ? ` [${attrs.join(', ')}]` : ''};`);
+  }
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Templates in, DOT out: the whole pure pipeline in one call. */
+export function templatesToDot(stacks: readonly StackTemplate[], title?: string): string {
+  return toDot(buildGraph(stacks), title);
+}
