@@ -1,0 +1,110 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { buildOrdersRequestSchema } from '../../src/orders/schema';
+import { StageConfig } from '../config';
+import { AppFunction } from './app-function';
+
+export interface OrdersApiProps {
+  readonly config: StageConfig;
+  readonly table: dynamodb.ITable;
+}
+
+/**
+ * `POST /orders` behind an API key and a throttled usage plan. The request model is the same JSON Schema
+ * the handler validates with, so API Gateway turns away malformed bodies before a Lambda is billed.
+ */
+export class OrdersApi extends Construct {
+  public readonly api: apigw.RestApi;
+  public readonly handler: AppFunction;
+  public readonly apiKey: apigw.IApiKey;
+
+  constructor(scope: Construct, id: string, props: OrdersApiProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.handler = new AppFunction(this, 'PostOrdersFunction', {
+      handler: 'post-orders',
+      description: 'Validates and stores customer orders (POST /orders)',
+      namePrefix: config.prefix,
+      logRetention: config.logRetention,
+      timeout: Duration.seconds(29),
+      memorySize: 512,
+      environment: {
+        MAX_ORDERS_PER_REQUEST: String(config.api.maxOrdersPerRequest),
+        MAX_BODY_BYTES: String(config.api.maxBodyBytes),
+        ORDER_TTL_HOURS: String(config.orders.ttlHours),
+        WRITE_RETRY_BUDGET_MS: '5000',
+      },
+    }).bindTableWrite(props.table, 'ORDERS_TABLE_NAME');
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: config.logRetention });
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `${config.prefix}-orders`,
+      description: 'Energy auction orders',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: config.api.rateLimit,
+        throttlingBurstLimit: config.api.burstLimit,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+
+    const model = this.api.addModel('OrdersModel', {
+      contentType: 'application/json',
+      modelName: 'OrdersRequest',
+      description: 'A JSON array of 1..N orders',
+      schema: buildOrdersRequestSchema(config.api.maxOrdersPerRequest) as unknown as apigw.JsonSchema,
+    });
+    const validator = this.api.addRequestValidator('BodyValidator', {
+      requestValidatorName: 'orders-body',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    this.api.root.addResource('orders').addMethod('POST', new apigw.LambdaIntegration(this.handler), {
+      apiKeyRequired: true,
+      requestValidator: validator,
+      requestModels: { 'application/json': model },
+    });
+
+    // Keep the product's error shape for what API Gateway itself rejects.
+    this.api.addGatewayResponse('InvalidBody', {
+      type: apigw.ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: {
+        'application/json': JSON.stringify({ error: { code: 'INVALID_ORDERS', message: 'The body does not match the orders schema', details: [] } }),
+      },
+    });
+    this.api.addGatewayResponse('UnknownRoute', {
+      type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: '404',
+      templates: { 'application/json': JSON.stringify({ error: { code: 'NOT_FOUND', message: 'No such route', details: [] } }) },
+    });
+
+    this.apiKey = this.api.addApiKey('ApiKey', { apiKeyName: `${config.prefix}-orders-key` });
+    const plan = this.api.addUsagePlan('UsagePlan', {
+      name: `${config.prefix}-orders`,
+      throttle: { rateLimit: config.api.rateLimit, burstLimit: config.api.burstLimit },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    plan.addApiKey(this.apiKey);
+
+    NagSuppressions.addResourceSuppressions(this.api, [
+      { id: 'AwsSolutions-APIG3', reason: 'No WAF yet: the API is key-protected and throttled per key; WAF is a cost decision documented in SOLUTION.md.' },
+      { id: 'AwsSolutions-APIG4', reason: 'Customers are machines authenticated by API key (SPEC 2.1); there is no user identity to authorize.' },
+      { id: 'AwsSolutions-COG4', reason: 'No Cognito: API keys are the required client authentication (SPEC 2.1).' },
+      { id: 'AwsSolutions-IAM4', reason: 'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-managed policy API Gateway needs to write execution logs.', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'] },
+    ], true);
+  }
+}

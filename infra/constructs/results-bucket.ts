@@ -1,0 +1,42 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+
+export interface ResultsBucketProps {
+  /** Prefix of the bucket name; the account id is appended to keep it globally unique. */
+  readonly namePrefix: string;
+  readonly infrequentAccessAfterDays: number;
+  readonly expireAfterDays: number;
+}
+
+/** Accepted order results for later analysis (SPEC 2.4): private, TLS only, encrypted, aged out. */
+export class ResultsBucket extends Construct {
+  public readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: ResultsBucketProps) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: `${props.namePrefix}-order-results-${Aws.ACCOUNT_ID}`,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      // Results are business records: never deleted with the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'age-out-results',
+          transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(props.infrequentAccessAfterDays) }],
+          expiration: Duration.days(props.expireAfterDays),
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    NagSuppressions.addResourceSuppressions(this.bucket, [{
+      id: 'AwsSolutions-S1',
+      reason: 'Only store-result writes here, through a role scoped to orders/*; CloudTrail covers access auditing, so a second logs bucket adds cost without insight.',
+    }]);
+  }
+}
