@@ -18,7 +18,10 @@ describe('fetch-results handler', () => {
     ENV_KEYS.forEach((key) => delete process.env[key]);
     jest.restoreAllMocks();
     addMetric = jest.spyOn(metrics, 'addMetric');
-    publish = jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics.clearMetrics());
+    publish = jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
+      metrics.clearMetrics();
+      return metrics;
+    });
     jest.spyOn(metrics, 'captureColdStartMetric').mockImplementation(() => undefined);
   });
 

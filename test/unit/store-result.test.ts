@@ -28,7 +28,10 @@ describe('store-result handler', () => {
     jest.restoreAllMocks();
     process.env.RESULTS_BUCKET_NAME = 'order-results-test';
     addMetric = jest.spyOn(metrics, 'addMetric');
-    jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics.clearMetrics());
+    jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
+      metrics.clearMetrics();
+      return metrics;
+    });
     jest.spyOn(metrics, 'captureColdStartMetric').mockImplementation(() => undefined);
   });
 
