@@ -1,10 +1,11 @@
 /**
  * `npm run diagram`: draws architecture.png from the synthesized cloud assembly, so the picture follows the code.
  *
- *   tsx scripts/diagram.ts [assemblyDir] [--stage <Name>] [--synth] [--out <file.png>] [--dot <file.dot>]
+ *   tsx scripts/diagram.ts [assemblyDir] [--stage <Name>] [--synth] [--context k=v] [--out <file.png>] [--dot <file.dot>]
  *                            [--font <file.ttf>] [--no-pipeline] [--width <px>]
  *
- * assemblyDir defaults to cdk.out; it is synthesized first when it has no manifest.json (or with --synth).
+ * assemblyDir defaults to cdk.out; it is synthesized first when it has no manifest.json, or with --synth or
+ * --context key=value (passed to cdk synth as -c).
  * The stage defaults to Local, else Dev, else the top-level stacks. The DOT source goes beside the assembly.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,8 +18,8 @@ import { dotToSvg, svgToPng } from './diagram/render';
 
 const repoRoot = resolve(__dirname, '..');
 
-function synth(assemblyDir: string): void {
-  const args = ['cdk', 'synth', '--quiet'];
+function synth(assemblyDir: string, context: readonly string[]): void {
+  const args = ['cdk', 'synth', '--quiet', ...context.flatMap((c) => ['-c', c])];
   // Only pass --output when it differs from cdk.json's default, so the plain command stays the documented one.
   if (resolve(assemblyDir) !== join(repoRoot, 'cdk.out')) args.push('--output', assemblyDir);
   console.log(`$ npx ${args.join(' ')}`);
@@ -35,12 +36,16 @@ async function main(): Promise<void> {
       dot: { type: 'string' },
       font: { type: 'string', multiple: true },
       synth: { type: 'boolean', default: false },
+      context: { type: 'string', multiple: true, default: [] },
       'no-pipeline': { type: 'boolean', default: false },
       width: { type: 'string', default: '1600' },
     },
   });
   const assemblyDir = resolve(positionals[0] ?? join(repoRoot, 'cdk.out'));
-  if (values.synth || !existsSync(join(assemblyDir, 'manifest.json'))) synth(assemblyDir);
+  // Context changes what synthesizes (e.g. connectionArn adds the pipeline stack), so it always re-synthesizes.
+  if (values.synth || values.context.length > 0 || !existsSync(join(assemblyDir, 'manifest.json'))) {
+    synth(assemblyDir, values.context);
+  }
 
   const { stage, stacks } = selectStacks(assemblyDir, values.stage, !values['no-pipeline']);
   if (stacks.length === 0) throw new Error(`No stacks found in ${assemblyDir} for stage ${stage}`);

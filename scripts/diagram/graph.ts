@@ -73,10 +73,10 @@ const SERVICE_BY_TYPE: Record<string, Service> = {
   'AWS::CodePipeline::Pipeline': 'CodePipeline',
 };
 
-/** Construct ids that say nothing on their own; the parent construct's id is the readable name. */
+/** Construct ids that only say what kind of thing it is; the parent construct's id says which one. */
 const GENERIC_PATH_PARTS = new Set([
-  'Resource', 'Default', 'Function', 'Handler', 'Fn', 'Lambda', 'Table', 'Bucket', 'Topic', 'Queue', 'Secret',
-  'StateMachine', 'Rule', 'Alarm', 'RestApi', 'Pipeline',
+  'Function', 'Handler', 'Fn', 'Lambda', 'Table', 'Bucket', 'Topic', 'Queue', 'Secret', 'StateMachine', 'Rule',
+  'Alarm', 'Api', 'RestApi', 'Pipeline',
 ]);
 
 const ALARMS_ID = 'CloudWatch alarms';
@@ -115,14 +115,18 @@ function cdkPath(resource: CfnResource): string | undefined {
   return typeof path === 'string' ? path : undefined;
 }
 
-/** 'Local/App/FetchResults/Function/Resource' -> 'FetchResults'; falls back to the logical id minus CDK's hash. */
+/**
+ * 'Local/App/PostOrdersFunction/Resource' -> 'PostOrdersFunction'; a generic id borrows its parent's:
+ * 'Local/App/Orders/Table/Resource' -> 'OrdersTable', 'Local/App/OrdersApi/Api/Resource' -> 'OrdersApi'.
+ * Without a path, the logical id minus CDK's hash.
+ */
 export function readableName(logicalId: string, resource: CfnResource): string {
-  const parts = (cdkPath(resource) ?? '').split('/').filter(Boolean);
-  for (let i = parts.length - 1; i >= 0; i--) {
-    if (!GENERIC_PATH_PARTS.has(parts[i])) return parts[i];
-  }
-  const last = parts.filter((p) => p !== 'Resource' && p !== 'Default').pop();
-  return last ?? logicalId.replace(/[0-9A-F]{8}$/, '');
+  const parts = (cdkPath(resource) ?? '').split('/').filter((p) => p && p !== 'Resource' && p !== 'Default');
+  const child = parts.at(-1);
+  if (!child) return logicalId.replace(/[0-9A-F]{8}$/, '');
+  const parent = parts.length > 1 ? parts.at(-2)! : '';
+  if (!GENERIC_PATH_PARTS.has(child) || !parent) return child;
+  return parent.endsWith(child) ? parent : `${parent}${child}`;
 }
 
 /** Logical ids referenced anywhere inside `value` (same stack), plus export names it imports. */
@@ -212,6 +216,8 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
     const service = SERVICE_BY_TYPE[r.resource.Type];
     if (!service) continue;
     if (service === 'Lambda' && isHelperFunction(r.logicalId, r.resource)) continue;
+    // CDK Pipelines' artifact store is plumbing of the pipeline, not part of the product.
+    if (service === 'S3' && /ArtifactsBucket/.test(cdkPath(r.resource) ?? r.logicalId)) continue;
     if (service === 'CloudWatch') {
       alarmCount++;
       nodeIdByKey.set(r.key, ALARMS_ID);
@@ -250,6 +256,22 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
   };
   const linkInto = (value: unknown, stackIndex: number, toKey: Key, extra?: Partial<GraphEdge>): void => {
     for (const k of targetsOf(stackIndex, value)) addEdge(node(k), node(toKey), extra);
+  };
+
+  /**
+   * A rule in the pipeline stack can only name a stage's topic by ARN (stages are separate assemblies).
+   * 'energy-auction-dev-alerts' is drawn to the drawn stage's 'energy-auction-local-alerts': same name but
+   * for one token, the stage.
+   */
+  const linkTopicByName = (fromKey: Key, arn: unknown): void => {
+    const name = /:sns:[^"]*:([\w-]+)$/.exec(literalText(arn))?.[1];
+    if (!name) return;
+    for (const r of resources.values()) {
+      const topicName = r.resource.Properties?.TopicName;
+      if (r.resource.Type !== 'AWS::SNS::Topic' || typeof topicName !== 'string') continue;
+      const stage = differingToken(name, topicName);
+      if (stage !== undefined) addEdge(node(fromKey), node(r.key), { label: stage ? `${stage} stage` : undefined, dashed: true });
+    }
   };
 
   const functionsWithEnv = (pattern: RegExp): string[] => {
@@ -295,7 +317,10 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
         // Whatever the pattern watches (a state machine, a pipeline) feeds the rule; the rule feeds its targets.
         linkInto(props.EventPattern, r.stackIndex, r.key, { dashed: true });
         // Only the target ARNs: a target's RoleArn or input is not a data flow.
-        link(r.key, r.stackIndex, (Array.isArray(props.Targets) ? props.Targets : []).map((t: { Arn?: unknown }) => t?.Arn));
+        for (const target of Array.isArray(props.Targets) ? (props.Targets as { Arn?: unknown }[]) : []) {
+          if (targetsOf(r.stackIndex, target?.Arn).length > 0) link(r.key, r.stackIndex, target.Arn);
+          else linkTopicByName(r.key, target?.Arn);
+        }
         break;
       case 'AWS::SNS::Topic':
         link(r.key, r.stackIndex, props.Subscription);
@@ -318,13 +343,13 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
 
   // External actors --------------------------------------------------------------------------------------
   // Outside actors stay outside the clusters: they are not part of what we deploy.
-  const external = (id: string): void => {
-    nodes.set(id, { id, service: 'External', name: id });
+  const external = (id: string, detail?: string): void => {
+    nodes.set(id, { id, service: 'External', name: id, detail });
   };
   const apis = [...nodes.values()].filter((n) => n.service === 'API Gateway');
   if (apis.length > 0) {
     external(EXTERNAL.customers);
-    apis.forEach((api) => addEdge(EXTERNAL.customers, api.id, { label: 'HTTPS + API key' }));
+    apis.forEach((api) => addEdge(EXTERNAL.customers, api.id, { label: 'API key' }));
   }
   const notifiers = functionsWithEnv(/^SLACK_/);
   if (notifiers.length > 0) {
@@ -339,14 +364,33 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
   for (const r of resources.values()) {
     const repo = r.resource.Type === 'AWS::CodePipeline::Pipeline' ? sourceRepository(r.resource) : undefined;
     if (repo && node(r.key)) {
-      external(EXTERNAL.github);
-      addEdge(EXTERNAL.github, node(r.key), { label: repo });
+      external(EXTERNAL.github, repo);
+      addEdge(EXTERNAL.github, node(r.key));
     }
   }
 
   const graph = { nodes: [...nodes.values()], edges: [...edges.values()] };
   assignConcerns(graph);
   return graph;
+}
+
+/** The literal text of a value, intrinsic functions dropped: Fn::Join ['', ['arn:', {Ref}, ':x']] -> 'arn::x'. */
+function literalText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(literalText).join('');
+  if (value && typeof value === 'object' && 'Fn::Join' in value) {
+    const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return literalText(parts);
+  }
+  return '';
+}
+
+/** '' when equal; the token of `a` that differs when they differ in exactly one '-' token; else undefined. */
+function differingToken(a: string, b: string): string | undefined {
+  if (a === b) return '';
+  const [ta, tb] = [a.split('-'), b.split('-')];
+  const diff = ta.filter((t, i) => t !== tb[i]);
+  return ta.length === tb.length && diff.length === 1 ? diff[0] : undefined;
 }
 
 function envVariables(resource: CfnResource): Record<string, unknown> {
@@ -429,7 +473,7 @@ function assignConcerns(graph: ArchitectureGraph): void {
 
 // DOT ------------------------------------------------------------------------------------------------------
 
-const STYLE: Record<Service, { fill: string; border: string; shape?: string }> = {
+const STYLE: Record<Service, { fill: string; border: string; shape?: string; style?: string }> = {
   'API Gateway': { fill: '#F3ECFF', border: '#8C4FFF' },
   Lambda: { fill: '#FFF1E0', border: '#ED7100' },
   DynamoDB: { fill: '#E8EAFB', border: '#3B48CC', shape: 'cylinder' },
@@ -441,7 +485,7 @@ const STYLE: Record<Service, { fill: string; border: string; shape?: string }> =
   'Secrets Manager': { fill: '#FBE9EB', border: '#DD344C' },
   CloudWatch: { fill: '#FCE8F1', border: '#E7157B' },
   CodePipeline: { fill: '#E8F0FB', border: '#3B48CC' },
-  External: { fill: '#F2F2F2', border: '#666666', shape: 'oval' },
+  External: { fill: '#F2F2F2', border: '#666666', style: 'rounded,filled,dashed' },
 };
 
 const CLUSTERS: Record<Concern, string> = {
@@ -459,17 +503,18 @@ function nodeLine(n: GraphNode): string {
   const style = STYLE[n.service];
   const rows =
     n.service === 'External'
-      ? [`<b>${html(n.name)}</b>`]
+      ? [`<b>${html(n.name)}</b>`, ...(n.detail ? [`<font point-size="12">${html(n.detail)}</font>`] : [])]
       : [
-          `<font point-size="10" color="#555555">${html(n.service)}</font>`,
+          `<font point-size="12" color="#555555">${html(n.service)}</font>`,
           `<b>${html(n.name)}</b>`,
-          ...(n.detail ? [`<font point-size="10">${html(n.detail)}</font>`] : []),
+          ...(n.detail ? [`<font point-size="12">${html(n.detail)}</font>`] : []),
         ];
   const attrs = [
     `label=<${rows.join('<br/>')}>`,
     `fillcolor=${quote(style.fill)}`,
     `color=${quote(style.border)}`,
     ...(style.shape ? [`shape=${style.shape}`] : []),
+    ...(style.style ? [`style=${quote(style.style)}`] : []),
   ];
   return `${quote(n.id)} [${attrs.join(', ')}];`;
 }
@@ -480,17 +525,17 @@ export function toDot(graph: ArchitectureGraph, title = 'Energy-auction order pi
     'digraph architecture {',
     '  rankdir=LR;',
     '  newrank=true;',
-    '  nodesep=0.35; ranksep=0.7; pad=0.3;',
-    `  labelloc=t; fontsize=20; fontname="DejaVu Sans"; label=${quote(title)};`,
-    '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=12, margin="0.2,0.08", penwidth=1.5];',
-    '  edge [fontname="DejaVu Sans", fontsize=10, color="#555555", fontcolor="#333333", arrowsize=0.8];',
+    '  nodesep=0.3; ranksep=0.5; pad=0.3;',
+    `  labelloc=t; fontsize=24; fontname="DejaVu Sans"; label=${quote(title)};`,
+    '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=15, margin="0.15,0.06", penwidth=1.5];',
+    '  edge [fontname="DejaVu Sans", fontsize=12, color="#555555", fontcolor="#333333", arrowsize=0.8];',
   ];
   const concerns = Object.keys(CLUSTERS) as Concern[];
   for (const concern of concerns) {
     const members = graph.nodes.filter((n) => n.concern === concern);
     if (members.length === 0) continue;
     lines.push(`  subgraph ${quote(`cluster_${concern}`)} {`);
-    lines.push(`    label=${quote(CLUSTERS[concern])}; fontsize=14; style="rounded,dashed"; color="#999999";`);
+    lines.push(`    label=${quote(CLUSTERS[concern])}; fontsize=17; style="rounded,dashed"; color="#999999";`);
     for (const n of members) lines.push(`    ${nodeLine(n)}`);
     lines.push('  }');
   }

@@ -51,7 +51,7 @@ describe('diagram DOT from the fixture templates', () => {
 
   it('has a node per interesting resource, named from its CDK path and labelled with its service', () => {
     for (const id of [
-      'OrdersApi', 'PostOrdersFunction', 'OrdersTable', 'FetchResults', 'StoreResultFunction', 'OrderResults',
+      'OrdersApi', 'PostOrdersFunction', 'OrdersTable', 'FetchResultsFunction', 'StoreResultFunction', 'OrderResultsBucket',
       'ResultsStateMachine', 'HourlySchedule', 'ExecutionFailedRule', 'AlertsTopic', 'SlackNotifierFunction',
       'NotifierDlq', 'SlackWebhook', 'Pipeline', 'Customers', 'Slack', 'Auction platform (simulated)',
     ]) {
@@ -66,8 +66,9 @@ describe('diagram DOT from the fixture templates', () => {
     const ids = graph.nodes.map((n) => n.id);
     expect(ids.filter((id) => /LogRetention|CustomResource|Provider|AWS679f/.test(id))).toEqual([]);
     expect(graph.nodes.filter((n) => n.service === 'Lambda').map((n) => n.id).sort()).toEqual([
-      'FetchResults', 'PostOrdersFunction', 'SlackNotifierFunction', 'StoreResultFunction',
+      'FetchResultsFunction', 'PostOrdersFunction', 'SlackNotifierFunction', 'StoreResultFunction',
     ]);
+    expect(ids).not.toContain('ArtifactsBucket');
     expect(ids).not.toEqual(expect.arrayContaining([expect.stringMatching(/Role|POST|orders$/)]));
   });
 
@@ -79,11 +80,11 @@ describe('diagram DOT from the fixture templates', () => {
 
   it('links schedule -> state machine -> functions and topic, and the store function -> bucket', () => {
     expect(dot).toMatch(edgeLine('HourlySchedule', 'ResultsStateMachine'));
-    expect(dot).toMatch(edgeLine('ResultsStateMachine', 'FetchResults'));
+    expect(dot).toMatch(edgeLine('ResultsStateMachine', 'FetchResultsFunction'));
     expect(dot).toMatch(edgeLine('ResultsStateMachine', 'StoreResultFunction'));
     expect(dot).toMatch(edgeLine('ResultsStateMachine', 'AlertsTopic'));
-    expect(dot).toMatch(edgeLine('StoreResultFunction', 'OrderResults'));
-    expect(dot).toMatch(edgeLine('FetchResults', 'Auction platform (simulated)'));
+    expect(dot).toMatch(edgeLine('StoreResultFunction', 'OrderResultsBucket'));
+    expect(dot).toMatch(edgeLine('FetchResultsFunction', 'Auction platform (simulated)'));
   });
 
   it('links status rule -> topic -> notifier -> Slack, with its secret and dead-letter queue', () => {
@@ -101,10 +102,13 @@ describe('diagram DOT from the fixture templates', () => {
     expect(dot).toMatch(edgeLine('CloudWatch alarms', 'AlertsTopic'));
   });
 
-  it('draws the deployment pipeline with its source repository and stages', () => {
-    expect(dot).toMatch(/"GitHub" -> "Pipeline" \[label="energy-trading\/energy-auction-pipeline"\]/);
-    expect(dot).toMatch(/Source → Build → UpdatePipeline → Dev → Prod/);
-    expect(hasEdge(graph, 'Pipeline', 'PipelineFailed')).toBe(true);
+  it('draws the deployment pipeline with its source repository, stages and failure alerts', () => {
+    expect(dot).toMatch(/"GitHub" \[label=<<b>GitHub<\/b><br\/><font[^>]*>energy-trading\/energy-auction-pipeline</);
+    expect(dot).toMatch(edgeLine('GitHub', 'Pipeline'));
+    expect(dot).toMatch(/"Pipeline" \[label=<.*Source → Build → UpdatePipeline → Dev → Prod/);
+    expect(dot).toMatch(/"Pipeline" -> "PipelineFailed" \[style=dashed\]/);
+    // The rule names the Dev topic by ARN; it is drawn to the same topic of the drawn stage.
+    expect(dot).toMatch(/"PipelineFailed" -> "AlertsTopic" \[label="dev stage", style=dashed\]/);
   });
 
   it('draws no edge the templates do not imply', () => {
@@ -116,7 +120,7 @@ describe('diagram DOT from the fixture templates', () => {
   it('groups nodes into Orders API / Results pipeline / Alerts clusters, left to right', () => {
     const concern = (id: string) => graph.nodes.find((n) => n.id === id)?.concern;
     expect(['OrdersApi', 'PostOrdersFunction', 'OrdersTable'].map(concern)).toEqual(['api', 'api', 'api']);
-    expect(['ResultsStateMachine', 'FetchResults', 'StoreResultFunction', 'OrderResults', 'HourlySchedule'].map(concern))
+    expect(['ResultsStateMachine', 'FetchResultsFunction', 'StoreResultFunction', 'OrderResultsBucket', 'HourlySchedule'].map(concern))
       .toEqual(['pipeline', 'pipeline', 'pipeline', 'pipeline', 'pipeline']);
     expect(['AlertsTopic', 'SlackNotifierFunction', 'NotifierDlq', 'SlackWebhook', 'ExecutionFailedRule'].map(concern))
       .toEqual(['alerts', 'alerts', 'alerts', 'alerts', 'alerts']);
@@ -153,8 +157,10 @@ describe('template helpers', () => {
 
   it('names resources from the CDK path, skipping generic construct ids', () => {
     const meta = (path: string) => ({ Type: 'AWS::Lambda::Function', Metadata: { 'aws:cdk:path': path } });
-    expect(readableName('X', meta('Local/App/FetchResults/Function/Resource'))).toBe('FetchResults');
-    expect(readableName('X', meta('Local/Data/OrdersTable/Resource'))).toBe('OrdersTable');
+    expect(readableName('X', meta('Local/App/PostOrdersFunction/Resource'))).toBe('PostOrdersFunction');
+    expect(readableName('X', meta('Local/App/FetchResults/Function/Resource'))).toBe('FetchResultsFunction');
+    expect(readableName('X', meta('Local/Data/Orders/Table/Resource'))).toBe('OrdersTable');
+    expect(readableName('X', meta('Local/App/OrdersApi/Api/Resource'))).toBe('OrdersApi');
     expect(readableName('AlertsTopic7D8E9F0A', { Type: 'AWS::SNS::Topic' })).toBe('AlertsTopic');
   });
 
