@@ -1,5 +1,5 @@
 /** Separate projects so each layer can run on its own: `npm test -- --selectProjects unit`. */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+const transform = { '^.+\\.ts$': 'ts-jest' };
 
 const project = (name, extra = {}) => ({
   displayName: name,

@@ -45,6 +45,8 @@ export interface StageConfig {
     readonly readyProbability: number;
     readonly orderCount: number;
     readonly rejectedShare: number;
+    /** Share of answers that are deliberately malformed, to exercise InvalidAuctionResults. */
+    readonly malformedProbability: number;
     /** Makes answers deterministic when set. */
     readonly seed?: string;
   };
@@ -65,7 +67,7 @@ const common = {
     infrequentAccessAfterDays: 30,
     expireAfterDays: 365,
   },
-  auction: { readyProbability: 0.5, orderCount: 2, rejectedShare: 0.5 },
+  auction: { readyProbability: 0.5, orderCount: 2, rejectedShare: 0.5, malformedProbability: 0 },
 };
 
 export const stages: Record<StageName, StageConfig> = {
@@ -109,7 +111,7 @@ export function validateStageConfig(config: StageConfig): void {
   if (results.maxPollAttempts < 1 || results.mapConcurrency < 1) {
     problems.push('results.maxPollAttempts and results.mapConcurrency must be at least 1');
   }
-  for (const [name, value] of Object.entries({ readyProbability: auction.readyProbability, rejectedShare: auction.rejectedShare })) {
+  for (const [name, value] of Object.entries({ readyProbability: auction.readyProbability, rejectedShare: auction.rejectedShare, malformedProbability: auction.malformedProbability })) {
     if (value < 0 || value > 1) problems.push(`auction.${name} must be between 0 and 1`);
   }
   if (api.maxOrdersPerRequest < 1 || api.burstLimit < api.rateLimit) {

@@ -72,7 +72,8 @@ export class Alerts extends Construct {
       description: 'Formats alerts as Slack messages and posts them',
       namePrefix: config.prefix,
       logRetention: config.logRetention,
-      timeout: Duration.seconds(30),
+      // Room for every Slack attempt with backoff; the notifier stops retrying before this deadline.
+      timeout: Duration.seconds(60),
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
       environment: { SLACK_MAX_ATTEMPTS: '4' },

@@ -95,9 +95,9 @@ export class AppFunction extends NodejsFunction {
     }]);
   }
 
-  /** Lets the function write items (PutItem/BatchWriteItem) to the table; the name goes to `envName`. */
+  /** Lets the function write items with BatchWriteItem to the table; the name goes to `envName`. */
   bindTableWrite(table: dynamodb.ITable, envName: string): this {
-    table.grant(this, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem');
+    table.grant(this, 'dynamodb:BatchWriteItem');
     this.addEnvironment(envName, table.tableName);
     return this;
   }

@@ -50,6 +50,7 @@ export class ResultsPipeline extends Construct {
         AUCTION_READY_PROBABILITY: String(auction.readyProbability),
         AUCTION_ORDER_COUNT: String(auction.orderCount),
         AUCTION_REJECTED_SHARE: String(auction.rejectedShare),
+        AUCTION_MALFORMED_PROBABILITY: String(auction.malformedProbability),
         ...(auction.seed === undefined ? {} : { AUCTION_SEED: auction.seed }),
       },
     });
