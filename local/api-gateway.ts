@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import Ajv, { ValidateFunction } from 'ajv';
+import type { StackAssembly } from './assembly';
+import { resourcesOfType } from './assembly';
+import { ACCOUNT, Resolver } from './intrinsics';
+import type { LocalFunction } from './lambda/runner';
+import { elapsed, listen, readBody } from './net';
+import { log } from './log';
+
+type Target =
+  | { kind: 'lambda'; fn: LocalFunction; timeoutMs: number }
+  | { kind: 'mock'; status: number; headers: Record<string, string>; body: string };
+
+interface Route {
+  readonly resourceId: string;
+  /** e.g. `/orders/{id}` */
+  readonly resourcePath: string;
+  readonly parts: string[];
+  readonly method: string;
+  readonly apiKeyRequired: boolean;
+  readonly target: Target;
+  readonly validateBody: boolean;
+  readonly validateParams: boolean;
+  readonly models: Record<string, ValidateFunction>;
+  readonly requiredParams: string[];
+}
+
+interface GatewayResponse {
+  readonly status?: number;
+  readonly headers: Record<string, string>;
+  readonly template?: string;
+}
+
+export interface ApiDefinition {
+  readonly apiId: string;
+  readonly stage: string;
+  readonly routes: Route[];
+  readonly gatewayResponses: Record<string, GatewayResponse>;
+}
+
+/** API Gateway response types the local gateway can produce, with AWS's default status and message. */
+const DEFAULT_RESPONSES: Record<string, [number, string]> = {
+  API_KEY: [403, 'Forbidden'],
+  BAD_REQUEST_BODY: [400, 'Invalid request body'],
+  BAD_REQUEST_PARAMETERS: [400, 'Missing required request parameters'],
+  REQUEST_TOO_LARGE: [413, 'Request Too Long'],
+  INTEGRATION_FAILURE: [504, 'Endpoint request timed out'],
+  INTEGRATION_TIMEOUT: [504, 'Endpoint request timed out'],
+  DEFAULT_5XX: [502, 'Internal server error'],
+  RESOURCE_NOT_FOUND: [404, 'Not Found'],
+  METHOD_NOT_ALLOWED: [405, 'Method Not Allowed'],
+};
+
+/** API Gateway models are JSON Schema draft-04; ajv speaks draft-07, which differs in a few keywords. */
+function toDraft7(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toDraft7);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
+    if (k === '$schema' || k === 'id') continue;
+    out[k] = toDraft7(v);
+  }
+  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']]) {
+    if (out[flag] === true) {
+      out[flag] = out[bound];
+      delete out[bound];
+    } else if (out[flag] === false) delete out[flag];
+  }
+  return out;
+}
+
+/**
+ * Reads the REST API from the template: resources into paths, methods into routes bound to local
+ * functions (AWS_PROXY) or mock responses, validators with their models, and gateway responses.
+ */
+export function readApi(stack: StackAssembly, resolver: Resolver, functionByArn: (arn: string) => LocalFunction | undefined): ApiDefinition | undefined {
+  const apis = resourcesOfType(stack.template, 'AWS::ApiGateway::RestApi');
+  if (apis.length === 0) return undefined;
+  if (apis.length > 1) throw new Error(`The local runtime serves one REST API; the template has ${apis.length}: ${apis.map(([id]) => id).join(', ')}`);
+  const [apiLogicalId] = apis[0];
+  const resources = stack.template.Resources;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+
+  const pathOf = (ref: unknown): string => {
+    const r = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+    if (r['Fn::GetAtt']?.[1] === 'RootResourceId') return '';
+    if (!r.Ref) throw new Error(`Unsupported API Gateway resource reference ${JSON.stringify(ref)}`);
+    const props = resources[r.Ref].Properties ?? {};
+    return `${pathOf(props.ParentId)}/${props.PathPart}`;
+  };
+
+  const routes: Route[] = [];
+  for (const [methodId, method] of resourcesOfType(stack.template, 'AWS::ApiGateway::Method')) {
+    const p = method.Properties ?? {};
+    const httpMethod = String(p.HttpMethod).toUpperCase();
+    const resourcePath = pathOf(p.ResourceId) || '/';
+    const where = `${httpMethod} ${resourcePath} (${methodId})`;
+    const auth = String(p.AuthorizationType ?? 'NONE');
+    if (auth !== 'NONE') throw new Error(`${where}: authorization type ${auth} is not supported by the local runtime`);
+    const integration = (p.Integration ?? {}) as Record<string, unknown>;
+    let target: Target;
+    if (integration.Type === 'AWS_PROXY') {
+      const uri = resolver.resolveString(integration.Uri, `${where} integration Uri`);
+      const arn = /functions\/(arn:[^/]+)\/invocations/.exec(uri)?.[1];
+      const fn = arn ? functionByArn(arn) : undefined;
+      if (!fn) throw new Error(`${where}: integration ${uri} does not point at a Lambda function of the template`);
+      target = { kind: 'lambda', fn, timeoutMs: Number(integration.TimeoutInMillis ?? 29_000) };
+    } else if (integration.Type === 'MOCK') {
+      const first = ((integration.IntegrationResponses as Array<Record<string, unknown>>) ?? [])[0] ?? {};
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries((first.ResponseParameters as Record<string, string>) ?? {})) {
+        headers[k.replace('method.response.header.', '')] = String(v).replace(/^'|'$/g, '');
+      }
+      const templates = (first.ResponseTemplates as Record<string, string>) ?? {};
+      target = { kind: 'mock', status: Number(first.StatusCode ?? 200), headers, body: templates['application/json'] ?? '' };
+    } else {
+      throw new Error(`${where}: integration type ${String(integration.Type)} is not supported by the local runtime`);
+    }
+    const validatorId = (p.RequestValidatorId as { Ref?: string } | undefined)?.Ref;
+    const validator = validatorId ? (resources[validatorId].Properties ?? {}) : {};
+    const models: Record<string, ValidateFunction> = {};
+    for (const [contentType, ref] of Object.entries((p.RequestModels as Record<string, { Ref?: string }>) ?? {})) {
+      const model = ref.Ref ? resources[ref.Ref] : undefined;
+      if (!model) continue; // built-in models such as "Empty"
+      models[contentType.toLowerCase()] = ajv.compile(toDraft7(resolver.resolve(model.Properties?.Schema)) as object);
+    }
+    const requiredParams = Object.entries((p.RequestParameters as Record<string, boolean>) ?? {})
+      .filter(([, required]) => required === true)
+      .map(([name]) => name.replace('method.request.', ''));
+    routes.push({
+      resourceId: methodId,
+      resourcePath,
+      parts: resourcePath.split('/').filter(Boolean),
+      method: httpMethod,
+      apiKeyRequired: p.ApiKeyRequired === true,
+      target,
+      validateBody: validator.ValidateRequestBody === true,
+      validateParams: validator.ValidateRequestParameters === true,
+      models,
+      requiredParams,
+    });
+  }
+
+  const gatewayResponses: Record<string, GatewayResponse> = {};
+  for (const [, gr] of resourcesOfType(stack.template, 'AWS::ApiGateway::GatewayResponse')) {
+    const p = resolver.resolve(gr.Properties ?? {}) as Record<string, unknown>;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries((p.ResponseParameters as Record<string, string>) ?? {})) {
+      headers[k.replace('gatewayresponse.header.', '')] = String(v).replace(/^'|'$/g, '');
+    }
+    gatewayResponses[String(p.ResponseType)] = {
+      status: p.StatusCode ? Number(p.StatusCode) : undefined,
+      headers,
+      template: ((p.ResponseTemplates as Record<string, string>) ?? {})['application/json'],
+    };
+  }
+
+  const stageNames = [
+    ...resourcesOfType(stack.template, 'AWS::ApiGateway::Stage').map(([, s]) => s.Properties?.StageName),
+    ...resourcesOfType(stack.template, 'AWS::ApiGateway::Deployment').map(([, s]) => s.Properties?.StageName),
+  ].filter((s): s is string => typeof s === 'string');
+  return { apiId: resolver.ref(apiLogicalId), stage: stageNames[0] ?? 'prod', routes, gatewayResponses };
+}
+
+function match(route: Route, parts: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < route.parts.length; i++) {
+    const part = route.parts[i];
+    if (part.endsWith('+}')) {
+      if (i >= parts.length) return undefined;
+      params[part.slice(1, -2)] = parts.slice(i).join('/');
+      return params;
+    }
+    if (i >= parts.length) return undefined;
+    if (part.startsWith('{')) params[part.slice(1, -1)] = decodeURIComponent(parts[i]);
+    else if (part !== parts[i]) return undefined;
+  }
+  return route.parts.length === parts.length ? params : undefined;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the API on loopback, at the root and under `/<stage>` as the real invoke URL does. */
+export async function startApi(api: ApiDefinition, port: number, apiKey: string): Promise<ApiServer> {
+  const respond = (res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer) => {
+    res.writeHead(status, headers).end(body);
+  };
+  const gatewayError = (res: ServerResponse, type: string, requestId: string, detail?: string) => {
+    const [status, message] = DEFAULT_RESPONSES[type];
+    const custom = api.gatewayResponses[type] ?? (status >= 500 ? api.gatewayResponses.DEFAULT_5XX : api.gatewayResponses.DEFAULT_4XX);
+    const messageString = JSON.stringify(message);
+    const body = custom?.template
+      ? custom.template
+          .replaceAll('$context.error.messageString', messageString)
+          .replaceAll('$context.error.validationErrorString', (detail ?? message).replace(/"/g, '\\"'))
+          .replaceAll('$context.requestId', requestId)
+          .replaceAll('$context.error.responseType', type)
+      : JSON.stringify({ message: detail && type === 'BAD_REQUEST_PARAMETERS' ? `${message}: [${detail}]` : message });
+    respond(res, custom?.status ?? status, { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': type, ...(custom?.headers ?? {}) }, body);
+    return custom?.status ?? status;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    const requestId = randomUUID();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let parts = url.pathname.split('/').filter(Boolean);
+    if (parts[0] === api.stage) parts = parts.slice(1);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const candidates = api.routes.map((route) => ({ route, params: match(route, parts) })).filter((c) => c.params);
+    if (candidates.length === 0) return gatewayError(res, 'RESOURCE_NOT_FOUND', requestId);
+    const found = candidates.find((c) => c.route.method === method) ?? candidates.find((c) => c.route.method === 'ANY');
+    if (!found) return gatewayError(res, 'METHOD_NOT_ALLOWED', requestId);
+    const { route } = found;
+
+    const headerValue = (name: string) => {
+      const v = req.headers[name.toLowerCase()];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    if (route.apiKeyRequired && headerValue('x-api-key') !== apiKey) return gatewayError(res, 'API_KEY', requestId);
+
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      return gatewayError(res, 'REQUEST_TOO_LARGE', requestId);
+    }
+    const text = body.length ? body.toString('utf8') : null;
+
+    if (route.validateParams) {
+      const missing = route.requiredParams.filter((p) => {
+        const [where, name] = p.split(/\.(.+)/);
+        if (where === 'querystring') return !url.searchParams.has(name);
+        if (where === 'header') return headerValue(name) === undefined;
+        return false;
+      });
+      if (missing.length) return gatewayError(res, 'BAD_REQUEST_PARAMETERS', requestId, missing.map((m) => m.split('.').pop()).join(', '));
+    }
+    if (route.validateBody) {
+      const contentType = (headerValue('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
+      const validate = route.models[contentType];
+      if (validate) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text ?? '');
+        } catch {
+          return gatewayError(res, 'BAD_REQUEST_BODY', requestId, 'Invalid JSON in request body');
+        }
+        if (!validate(parsed)) {
+          const detail = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).slice(0, 10).join('; ');
+          return gatewayError(res, 'BAD_REQUEST_BODY', requestId, `[${detail}]`);
+        }
+      }
+    }
+
+    if (route.target.kind === 'mock') {
+      respond(res, route.target.status, route.target.headers, route.target.body);
+      return route.target.status;
+    }
+
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const [name, value] = [req.rawHeaders[i], req.rawHeaders[i + 1]];
+      headers[name] = value;
+      (multiValueHeaders[name] ??= []).push(value);
+    }
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      query[k] = v;
+      (multiQuery[k] ??= []).push(v);
+    }
+    const now = new Date();
+    const hasQuery = Object.keys(query).length > 0;
+    const event = {
+      resource: route.resourcePath,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: hasQuery ? query : null,
+      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      pathParameters: Object.keys(found.params ?? {}).length ? found.params : null,
+      stageVariables: null,
+      requestContext: {
+        accountId: ACCOUNT,
+        apiId: api.apiId,
+        resourceId: route.resourceId,
+        resourcePath: route.resourcePath,
+        httpMethod: method,
+        requestId,
+        extendedRequestId: requestId,
+        requestTime: now.toUTCString(),
+        requestTimeEpoch: now.getTime(),
+        path: `/${api.stage}${url.pathname}`,
+        stage: api.stage,
+        domainName: String(req.headers.host ?? 'localhost'),
+        protocol: `HTTP/${req.httpVersion}`,
+        identity: {
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headerValue('user-agent') ?? null,
+          apiKey: route.apiKeyRequired ? apiKey : null,
+          apiKeyId: route.apiKeyRequired ? 'local' : null,
+        },
+      },
+      body: text,
+      isBase64Encoded: false,
+    };
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), route.target.kind === 'lambda' ? route.target.timeoutMs : 0).unref());
+    const result = await Promise.race([route.target.fn.invoke(event), timeout]);
+    if (result === 'timeout') return gatewayError(res, 'INTEGRATION_TIMEOUT', requestId);
+    const out = result.ok ? (result.payload as Record<string, unknown> | null) : null;
+    if (!out || typeof out.statusCode !== 'number') {
+      if (!result.ok) log('api', `${route.target.fn.spec.label} failed: ${result.error.errorType}: ${result.error.errorMessage}`);
+      else log('api', `${route.target.fn.spec.label} returned a malformed proxy response`);
+      return gatewayError(res, 'DEFAULT_5XX', requestId);
+    }
+    const outHeaders: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
+    for (const [k, v] of Object.entries((out.multiValueHeaders as Record<string, unknown[]>) ?? {})) outHeaders[k] = v.map(String);
+    for (const [k, v] of Object.entries((out.headers as Record<string, unknown>) ?? {})) outHeaders[k] = String(v);
+    const outBody = typeof out.body === 'string' ? (out.isBase64Encoded ? Buffer.from(out.body, 'base64') : out.body) : '';
+    respond(res, out.statusCode, outHeaders, outBody);
+    return out.statusCode;
+  };
+
+  const server: Server = createServer((req, res) => {
+    const started = Date.now();
+    handle(req, res)
+      .then((status) => log('api', `${req.method} ${req.url} ${status} ${elapsed(started)}`))
+      .catch((error) => {
+        log('api', `${req.method} ${req.url} 500 ${elapsed(started)}: ${String(error)}`);
+        if (!res.headersSent) respond(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal server error' }));
+      });
+  });
+  const actual = await listen(server, port, 'api');
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,47 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { listen, readBody } from './net';
+
+/** An error answered in AWS JSON protocol shape; `type` becomes the SDK exception name. */
+export class AwsJsonError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** Handles the operations of one service, e.g. prefix `AWSStepFunctions` with `{ StartExecution }`. */
+export interface AwsJsonService {
+  readonly targetPrefix: string;
+  readonly contentType: string;
+  readonly operations: Record<string, (input: Record<string, unknown>) => Promise<unknown> | unknown>;
+}
+
+/**
+ * One loopback server for the AWS JSON-protocol services the runtime answers itself (Step Functions,
+ * Secrets Manager). The SDK signs requests; signatures are not checked, as with the other emulators.
+ */
+export async function startAwsJsonServer(port: number, services: AwsJsonService[]): Promise<{ endpoint: string; server: Server }> {
+  const server = createServer(async (req: IncomingMessage, res) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const [prefix, operation] = target.split('.');
+    const service = services.find((s) => s.targetPrefix === prefix);
+    const send = (status: number, body: unknown, extra: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': service?.contentType ?? 'application/x-amz-json-1.0', ...extra });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const raw = (await readBody(req)).toString('utf8');
+      const handler = service?.operations[operation];
+      if (!service || !handler) throw new AwsJsonError('UnknownOperationException', `Operation ${target || '(none)'} is not supported locally`);
+      send(200, (await handler(raw ? JSON.parse(raw) : {})) ?? {});
+    } catch (error) {
+      const e = error instanceof AwsJsonError ? error : new AwsJsonError('InternalFailure', String(error), 500);
+      send(e.status, { __type: e.type, message: e.message }, { 'x-amzn-errortype': e.type });
+    }
+  });
+  const actual = await listen(server, port, 'aws json services');
+  return { endpoint: `http://127.0.0.1:${actual}`, server };
+}

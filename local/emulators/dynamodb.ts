@@ -1,0 +1,87 @@
+import { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import {
+  CreateTableCommand,
+  CreateTableCommandInput,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { localClientConfig } from '../aws-clients';
+import { listen } from '../net';
+
+// dynalite has no type declarations; this is the part of its API used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+export interface TableSpec {
+  readonly logicalId: string;
+  readonly input: CreateTableCommandInput;
+  /** Attribute holding the expiry epoch seconds, when TTL is enabled. */
+  readonly ttlAttribute?: string;
+}
+
+export interface DynamoEmulator {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on loopback; `path` persists data with LevelDB, otherwise it lives in memory. */
+export async function startDynamo(port: number, path: string | undefined): Promise<DynamoEmulator> {
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await listen(server, port, 'dynamodb');
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient(localClientConfig(endpoint));
+  return {
+    endpoint,
+    client,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Creates the table unless a persisted one with that name already exists. */
+export async function ensureTable(client: DynamoDBClient, spec: TableSpec): Promise<'created' | 'existing'> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: spec.input.TableName }));
+    return 'existing';
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(new CreateTableCommand(spec.input));
+  return 'created';
+}
+
+/**
+ * dynalite does not expire items, so the runtime sweeps: every item whose TTL attribute is a number
+ * in the past is deleted, as DynamoDB's TTL process would (eventually) do.
+ */
+export async function sweepExpired(client: DynamoDBClient, spec: TableSpec, nowSeconds: number): Promise<number> {
+  if (!spec.ttlAttribute) return 0;
+  const keys = (spec.input.KeySchema ?? []).map((k) => k.AttributeName as string);
+  let deleted = 0;
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: spec.input.TableName,
+        FilterExpression: '#ttl < :now',
+        ExpressionAttributeNames: { '#ttl': spec.ttlAttribute, ...Object.fromEntries(keys.map((k, i) => [`#k${i}`, k])) },
+        ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+        ProjectionExpression: keys.map((_, i) => `#k${i}`).join(', '),
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      await client.send(new DeleteItemCommand({ TableName: spec.input.TableName, Key: item }));
+      deleted++;
+    }
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return deleted;
+}

@@ -1,0 +1,64 @@
+import type { Template } from './assembly';
+
+/** Types the local runtime runs or reads. */
+export const EMULATED = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::S3::Bucket',
+  'AWS::Lambda::Function',
+  'AWS::Lambda::EventInvokeConfig',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::RequestValidator',
+  'AWS::ApiGateway::Model',
+  'AWS::ApiGateway::GatewayResponse',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::ApiGateway::Stage',
+  'AWS::StepFunctions::StateMachine',
+  'AWS::SNS::Topic',
+  'AWS::SNS::Subscription',
+  'AWS::Events::Rule',
+  'AWS::SecretsManager::Secret',
+]);
+
+/**
+ * Types accepted and ignored, each with the reason it does not change local behaviour. Anything not
+ * listed here or in EMULATED stops the start with its name, so nothing is silently left out.
+ */
+export const IGNORED: Record<string, string> = {
+  'AWS::IAM::Role': 'permissions are not enforced locally',
+  'AWS::IAM::Policy': 'permissions are not enforced locally',
+  'AWS::IAM::ManagedPolicy': 'permissions are not enforced locally',
+  'AWS::S3::BucketPolicy': 'permissions are not enforced locally',
+  'AWS::SNS::TopicPolicy': 'permissions are not enforced locally',
+  'AWS::SQS::QueuePolicy': 'permissions are not enforced locally',
+  'AWS::Lambda::Permission': 'permissions are not enforced locally',
+  'AWS::KMS::Key': 'encryption at rest is not emulated',
+  'AWS::KMS::Alias': 'encryption at rest is not emulated',
+  'AWS::Logs::LogGroup': 'function logs go to the console',
+  'AWS::Logs::MetricFilter': 'no CloudWatch locally',
+  'AWS::CloudWatch::Alarm': 'no CloudWatch metrics locally',
+  'AWS::CloudWatch::CompositeAlarm': 'no CloudWatch metrics locally',
+  'AWS::CloudWatch::Dashboard': 'no CloudWatch locally',
+  'AWS::SQS::Queue': 'dead-letter queues only: events that would land there are printed',
+  'AWS::ApiGateway::Deployment': 'deployment plumbing',
+  'AWS::ApiGateway::Account': 'API Gateway logging role',
+  'AWS::ApiGateway::UsagePlan': 'throttling and quotas are not enforced locally',
+  'AWS::ApiGateway::UsagePlanKey': 'the local API key is LOCAL_API_KEY or generated',
+  'AWS::CDK::Metadata': 'CDK metadata',
+  'AWS::CloudFormation::CustomResource': 'custom resources do not run locally',
+};
+
+/** Fails with every unsupported resource type and the logical ids using it. */
+export function checkResourceTypes(template: Template): void {
+  const unknown = new Map<string, string[]>();
+  for (const [id, res] of Object.entries(template.Resources)) {
+    if (EMULATED.has(res.Type) || res.Type in IGNORED || res.Type.startsWith('Custom::')) continue;
+    unknown.set(res.Type, [...(unknown.get(res.Type) ?? []), id]);
+  }
+  if (unknown.size) {
+    const lines = [...unknown].map(([type, ids]) => `  - ${type} (${ids.join(', ')})`).join('\n');
+    throw new Error(`The template uses resource types the local runtime does not support:\n${lines}`);
+  }
+}

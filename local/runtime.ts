@@ -1,0 +1,327 @@
+import './polyfills';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { loadStack, resourcesOfType } from './assembly';
+import { ACCOUNT, REGION, Resolver } from './intrinsics';
+import { checkResourceTypes } from './resource-types';
+import { LOCAL_CREDENTIALS } from './aws-clients';
+import { AwsJsonService, startAwsJsonServer } from './aws-json-server';
+import { ensureTable, startDynamo, sweepExpired, TableSpec } from './emulators/dynamodb';
+import { startS3 } from './emulators/s3';
+import { startSlackSink } from './emulators/slack-sink';
+import { localSecretValue, LocalSecret, secretsService } from './emulators/secrets';
+import { matchFunctionEnv, readFunctions } from './functions';
+import { LocalFunction } from './lambda/runner';
+import { readApi, startApi } from './api-gateway';
+import { LocalSns } from './sns';
+import { LocalEvents } from './events';
+import { Execution, LocalStateMachine, TaskHandler } from './state-machine';
+import { sfnService } from './sfn-endpoint';
+import { log, setQuiet, warn } from './log';
+
+export interface RuntimeOptions {
+  /** Cloud assembly directory. @default 'cdk.out' */
+  readonly cdkOut?: string;
+  /** Stage whose nested assembly runs. @default 'Local' */
+  readonly stage?: string;
+  /** API port; the other services take the next five. 0 picks free ports for all. @default 3000 */
+  readonly port?: number;
+  /** Where data and endpoints.json go. @default '.local' */
+  readonly dataDir?: string;
+  /** Keep DynamoDB and S3 data in memory (temporary) instead of under dataDir. @default false */
+  readonly inMemory?: boolean;
+  /** Key for `x-api-key`. @default generated */
+  readonly apiKey?: string;
+  /** Multiplies Wait, Retry, async-retry and schedule delays; 0 skips waits and turns schedules off. @default 1 */
+  readonly timeScale?: number;
+  /** A real Slack webhook; the Slack secret then resolves to it instead of the local sink. */
+  readonly slackWebhookUrl?: string;
+  /** Extra environment per function, see matchFunctionEnv. */
+  readonly functionEnv?: Record<string, Record<string, unknown>>;
+  /** No console lines (warnings still print). @default false */
+  readonly quiet?: boolean;
+  /** Print the functions' own log output. @default true unless quiet */
+  readonly functionLogs?: boolean;
+  /** Sandboxes per function. @default 4 */
+  readonly lambdaConcurrency?: number;
+  /** Seconds between TTL sweeps. @default 60 */
+  readonly ttlSweepSeconds?: number;
+}
+
+export interface Endpoints {
+  api: string;
+  apiKey: string;
+  dynamodb: string;
+  s3: string;
+  stepfunctions: string;
+  secretsmanager: string;
+  slackSink: string;
+  stateMachineArn: string;
+  tableName: string;
+  bucketName: string;
+  tables: string[];
+  buckets: string[];
+  stateMachineArns: string[];
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface Runtime {
+  readonly endpoints: Endpoints;
+  /** Replaces a function's extra environment (same keys as functionEnv); its warm sandboxes are retired. */
+  setFunctionEnv(key: string, vars: Record<string, unknown>): void;
+  stop(): Promise<void>;
+}
+
+/** Error a task throws for a Lambda function error: Step Functions matches Retry/Catch on its name. */
+class TaskError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(JSON.stringify(cause));
+    this.name = name;
+  }
+}
+
+const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:[^:]+/;
+
+/**
+ * Starts everything the synthesized stack declares, on loopback: emulators, functions, API, state
+ * machine, topics, rules, secrets and the Slack sink. Returns the endpoints and a stop function.
+ */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const started = Date.now();
+  setQuiet(options.quiet ?? false);
+  const dataDir = resolve(options.dataDir ?? '.local');
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale >= 0)) throw new Error(`LOCAL_TIME_SCALE must be a number >= 0, got ${timeScale}`);
+  const basePort = options.port ?? 3000;
+  const portFor = (offset: number) => (basePort === 0 ? 0 : basePort + offset);
+  mkdirSync(dataDir, { recursive: true });
+
+  const stack = loadStack(resolve(options.cdkOut ?? 'cdk.out'), options.stage ?? 'Local');
+  checkResourceTypes(stack.template);
+  const resolver = new Resolver(stack);
+  const template = stack.template;
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (error) {
+        warn(`stop: ${String(error)}`);
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    // Emulators first: functions get their endpoints in the environment.
+    const slack = await startSlackSink(portFor(4));
+    cleanups.push(() => slack.close());
+    const dynamo = await startDynamo(portFor(1), options.inMemory ? undefined : join(dataDir, 'dynamodb'));
+    cleanups.push(() => dynamo.close());
+
+    const buckets = resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => resolver.physicalName(id));
+    const s3 = await startS3(portFor(2), options.inMemory ? undefined : join(dataDir, 's3'), buckets);
+    cleanups.push(() => s3.close());
+
+    const awsServices: AwsJsonService[] = [];
+    const awsJson = await startAwsJsonServer(portFor(3), awsServices);
+    cleanups.push(() => new Promise((r) => awsJson.server.close(() => r())));
+
+    const tables: TableSpec[] = [];
+    for (const [id, res] of [...resourcesOfType(template, 'AWS::DynamoDB::Table'), ...resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')]) {
+      const p = resolver.resolve(res.Properties ?? {}) as Record<string, unknown>;
+      const indexes = (p.GlobalSecondaryIndexes as Array<Record<string, unknown>> | undefined)?.map((i) => ({
+        IndexName: i.IndexName,
+        KeySchema: i.KeySchema,
+        Projection: i.Projection,
+        ProvisionedThroughput: i.ProvisionedThroughput,
+      }));
+      const input = {
+        TableName: resolver.physicalName(id),
+        KeySchema: p.KeySchema,
+        AttributeDefinitions: p.AttributeDefinitions,
+        BillingMode: p.ProvisionedThroughput ? 'PROVISIONED' : 'PAY_PER_REQUEST',
+        ProvisionedThroughput: p.ProvisionedThroughput,
+        GlobalSecondaryIndexes: indexes,
+        LocalSecondaryIndexes: p.LocalSecondaryIndexes,
+      } as CreateTableCommandInput;
+      const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+      const spec: TableSpec = { logicalId: id, input, ttlAttribute: ttl?.Enabled ? ttl.AttributeName : undefined };
+      const state = await ensureTable(dynamo.client, spec);
+      log('runtime', `table ${input.TableName} ${state}${spec.ttlAttribute ? ` (TTL on ${spec.ttlAttribute})` : ''}`);
+      tables.push(spec);
+    }
+    const sweep = async () => {
+      for (const t of tables) {
+        const n = await sweepExpired(dynamo.client, t, Math.floor(Date.now() / 1000)).catch(() => 0);
+        if (n) log('ttl', `${t.input.TableName}: ${n} expired item(s) deleted`);
+      }
+    };
+    await sweep();
+    const sweeper = setInterval(() => void sweep(), (options.ttlSweepSeconds ?? 60) * 1000);
+    cleanups.push(() => clearInterval(sweeper));
+
+    // Secrets: the webhook secret resolves to the sink (or a real Slack URL).
+    const webhookUrl = options.slackWebhookUrl ?? slack.url;
+    const fnEnvRefs = resourcesOfType(template, 'AWS::Lambda::Function').flatMap(([, f]) =>
+      Object.entries(((f.Properties?.Environment as Record<string, unknown>)?.Variables as Record<string, unknown>) ?? {}),
+    );
+    const secrets: LocalSecret[] = resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id, res]) => {
+      const p = resolver.resolve(res.Properties ?? {}) as Record<string, unknown>;
+      const referencedAs = fnEnvRefs.filter(([, v]) => JSON.stringify(v).includes(`"${id}"`)).map(([k]) => k);
+      const isWebhook = /slack|webhook/i.test([id, p.Name, p.Description, ...referencedAs].join(' '));
+      return { name: resolver.physicalName(id), arn: resolver.ref(id), value: localSecretValue(p, isWebhook, webhookUrl) };
+    });
+    awsServices.push(secretsService(secrets));
+
+    const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3.endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint };
+    const specs = readFunctions(stack, resolver, endpointsForFunctions, join(dataDir, 'inline'));
+    const extraEnv = matchFunctionEnv(specs, options.functionEnv ?? {});
+    const runnerOptions = {
+      maxConcurrency: options.lambdaConcurrency ?? 4,
+      printLogs: options.functionLogs ?? !options.quiet,
+      timeScale,
+    };
+    const functions = specs.map((s) => new LocalFunction(s, runnerOptions, extraEnv.get(s.logicalId)));
+    cleanups.push(() => Promise.all(functions.map((f) => f.stop())).then(() => undefined));
+    const functionByArn = (arnOrName: string) => {
+      const base = LAMBDA_ARN.exec(arnOrName)?.[0] ?? arnOrName;
+      return functions.find((f) => f.spec.arn === base || f.spec.name === base);
+    };
+
+    const sns = new LocalSns(stack, resolver, functionByArn);
+
+    const machines: LocalStateMachine[] = [];
+    const definitions = new Map<string, string>();
+    let events: LocalEvents | undefined;
+    const invokeTask = async (fnArn: string, payload: unknown) => {
+      const fn = functionByArn(fnArn);
+      if (!fn) throw new TaskError('Lambda.ResourceNotFoundException', { errorMessage: `Function not found: ${fnArn}` });
+      const result = await fn.invoke(payload);
+      if (!result.ok) throw new TaskError(result.error.errorType, result.error);
+      return result.payload;
+    };
+    const taskHandler = (resource: string, stateName: string): TaskHandler => {
+      if (LAMBDA_ARN.test(resource)) {
+        if (!functionByArn(resource)) throw new Error(`task resource ${resource} is not a function of the template`);
+        return async (input) => (await invokeTask(resource, input)) as never;
+      }
+      if (resource === 'arn:aws:states:::lambda:invoke') {
+        return async (input) => {
+          const p = input as { FunctionName: string; Payload?: unknown };
+          const payload = await invokeTask(p.FunctionName, p.Payload ?? {});
+          return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: randomUUID() } } as never;
+        };
+      }
+      if (resource === 'arn:aws:states:::sns:publish') {
+        return async (input) => {
+          const out = sns.publish(input as never, `state ${stateName}`);
+          return { ...out, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: randomUUID() } } as never;
+        };
+      }
+      throw new Error(`task resource ${resource} is not supported (Lambda ARNs, lambda:invoke and sns:publish are)`);
+    };
+    const statusChange = (e: Execution) => {
+      events?.put({
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Step Functions Execution Status Change',
+        source: 'aws.states',
+        account: ACCOUNT,
+        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: REGION,
+        resources: [e.executionArn],
+        detail: {
+          executionArn: e.executionArn,
+          stateMachineArn: e.stateMachineArn,
+          name: e.name,
+          status: e.status,
+          startDate: e.startDate.getTime(),
+          stopDate: e.stopDate?.getTime() ?? null,
+          input: e.input,
+          output: e.output ?? null,
+          inputDetails: { included: true },
+          outputDetails: e.output === undefined ? null : { included: true },
+          error: e.error ?? null,
+          cause: e.cause ?? null,
+        },
+      });
+    };
+    for (const [id, res] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+      const p = res.Properties ?? {};
+      if (p.StateMachineType === 'EXPRESS') warn(`State machine ${id} is EXPRESS; it runs locally with standard-workflow semantics`);
+      const text = p.DefinitionString
+        ? resolver.resolveString(p.DefinitionString, `State machine ${id} DefinitionString`)
+        : JSON.stringify(resolver.resolve(p.Definition));
+      const substitutions = resolver.resolve(p.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+      const definitionText = text.replace(/\$\{([^}]+)\}/g, (whole, key: string) => (key in substitutions ? String(substitutions[key]) : whole));
+      const arn = resolver.ref(id);
+      definitions.set(arn, definitionText);
+      machines.push(new LocalStateMachine(arn, resolver.physicalName(id), JSON.parse(definitionText), { taskHandler, timeScale, onStatusChange: statusChange }));
+    }
+    awsServices.push(sfnService(machines, definitions));
+    cleanups.push(() => {
+      for (const m of machines) for (const e of m.executions.values()) if (e.status === 'RUNNING') e.abort();
+    });
+
+    events = new LocalEvents(stack, resolver, (targetArn, payload, source) => {
+      const machine = machines.find((m) => m.arn === targetArn);
+      if (machine) return void machine.start(payload);
+      if (sns.has(targetArn)) return void sns.publish({ TopicArn: targetArn, Message: payload }, source);
+      const fn = functionByArn(targetArn);
+      if (fn) return fn.invokeAsync(JSON.parse(payload), source);
+    });
+    for (const arn of events.targetArns) {
+      if (!machines.some((m) => m.arn === arn) && !sns.has(arn) && !functionByArn(arn)) {
+        throw new Error(`EventBridge target ${arn} is not supported locally (state machines, topics and functions are)`);
+      }
+    }
+    events.start(timeScale);
+    cleanups.push(() => events?.stop());
+
+    const apiKey = options.apiKey ?? randomBytes(20).toString('base64url');
+    const apiDef = readApi(stack, resolver, functionByArn);
+    const api = apiDef ? await startApi(apiDef, portFor(0), apiKey) : undefined;
+    if (api) cleanups.push(() => api.close());
+
+    const tableNames = tables.map((t) => String(t.input.TableName));
+    const endpoints: Endpoints = {
+      api: api?.url ?? '',
+      apiKey,
+      dynamodb: dynamo.endpoint,
+      s3: s3.endpoint,
+      stepfunctions: awsJson.endpoint,
+      secretsmanager: awsJson.endpoint,
+      slackSink: slack.url.replace(/\/services\/.*/, ''),
+      stateMachineArn: machines[0]?.arn ?? '',
+      tableName: tableNames[0] ?? '',
+      bucketName: buckets[0] ?? '',
+      tables: tableNames,
+      buckets,
+      stateMachineArns: machines.map((m) => m.arn),
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+    };
+    writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+    log('runtime', `stack ${stack.stackName}: ${functions.length} functions, ${machines.length} state machine(s), ${apiDef?.routes.length ?? 0} route(s); ready in ${Date.now() - started}ms`);
+
+    return {
+      endpoints,
+      setFunctionEnv: (key, vars) => {
+        const matched = matchFunctionEnv(specs, { [key]: vars });
+        for (const fn of functions) {
+          const env = matched.get(fn.spec.logicalId);
+          if (env && Object.keys(env).length) fn.setExtraEnv(env);
+        }
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,131 @@
+import { AwsJsonError, AwsJsonService } from './aws-json-server';
+import type { Execution, LocalStateMachine } from './state-machine';
+
+/** AWS JSON protocol encodes timestamps as epoch seconds. */
+const epoch = (d: Date | undefined) => (d ? d.getTime() / 1000 : undefined);
+
+function page<T>(items: T[], input: Record<string, unknown>, fallback: number): { items: T[]; nextToken?: string } {
+  const start = input.nextToken ? Number(input.nextToken) : 0;
+  const size = Number(input.maxResults) > 0 ? Number(input.maxResults) : fallback;
+  const end = start + size;
+  return { items: items.slice(start, end), nextToken: end < items.length ? String(end) : undefined };
+}
+
+/**
+ * The Step Functions API subset used to start and inspect runs (StartExecution, DescribeExecution,
+ * ListExecutions, GetExecutionHistory, StopExecution, ListStateMachines, DescribeStateMachine), so the
+ * AWS SDK and CLI work against the local state machines through AWS_ENDPOINT_URL_SFN.
+ */
+export function sfnService(machines: LocalStateMachine[], definitions: Map<string, string>): AwsJsonService {
+  const machine = (arn: unknown) => {
+    const found = machines.find((m) => m.arn === arn);
+    if (!found) throw new AwsJsonError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
+    return found;
+  };
+  const execution = (arn: unknown): Execution => {
+    for (const m of machines) {
+      const found = m.executions.get(String(arn));
+      if (found) return found;
+    }
+    throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+  };
+  return {
+    targetPrefix: 'AWSStepFunctions',
+    contentType: 'application/x-amz-json-1.0',
+    operations: {
+      StartExecution: (input) => {
+        const m = machine(input.stateMachineArn);
+        try {
+          const e = m.start(typeof input.input === 'string' ? input.input : '{}', input.name ? String(input.name) : undefined);
+          return { executionArn: e.executionArn, startDate: epoch(e.startDate) };
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code) throw new AwsJsonError(code, (error as Error).message);
+          throw error;
+        }
+      },
+      DescribeExecution: (input) => {
+        const e = execution(input.executionArn);
+        return {
+          executionArn: e.executionArn,
+          stateMachineArn: e.stateMachineArn,
+          name: e.name,
+          status: e.status,
+          startDate: epoch(e.startDate),
+          stopDate: epoch(e.stopDate),
+          input: e.input,
+          inputDetails: { included: true },
+          output: e.output,
+          outputDetails: e.output === undefined ? undefined : { included: true },
+          error: e.error,
+          cause: e.cause,
+          redriveCount: 0,
+          redriveStatus: 'NOT_REDRIVABLE',
+        };
+      },
+      ListExecutions: (input) => {
+        const m = machine(input.stateMachineArn);
+        const all = [...m.executions.values()]
+          .filter((e) => !input.statusFilter || e.status === input.statusFilter)
+          .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+        const { items, nextToken } = page(all, input, 100);
+        return {
+          executions: items.map((e) => ({
+            executionArn: e.executionArn,
+            stateMachineArn: e.stateMachineArn,
+            name: e.name,
+            status: e.status,
+            startDate: epoch(e.startDate),
+            stopDate: epoch(e.stopDate),
+          })),
+          nextToken,
+        };
+      },
+      GetExecutionHistory: (input) => {
+        const e = execution(input.executionArn);
+        const events = input.reverseOrder ? [...e.history].reverse() : e.history;
+        const { items, nextToken } = page(events, input, 1000);
+        const withData = input.includeExecutionData !== false;
+        return {
+          events: items.map((ev) => {
+            const out: Record<string, unknown> = { ...ev, timestamp: epoch(ev.timestamp) };
+            if (!withData) {
+              for (const [k, v] of Object.entries(out)) {
+                if (k.endsWith('EventDetails') && v && typeof v === 'object') {
+                  const { input: _i, output: _o, ...rest } = v as Record<string, unknown>;
+                  out[k] = rest;
+                }
+              }
+            }
+            return out;
+          }),
+          nextToken,
+        };
+      },
+      StopExecution: (input) => {
+        const e = execution(input.executionArn);
+        if (e.status === 'RUNNING') {
+          e.error = input.error ? String(input.error) : undefined;
+          e.cause = input.cause ? String(input.cause) : undefined;
+          e.abort();
+        }
+        return { stopDate: epoch(new Date()) };
+      },
+      ListStateMachines: () => ({
+        stateMachines: machines.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: 0 })),
+      }),
+      DescribeStateMachine: (input) => {
+        const m = machine(input.stateMachineArn);
+        return {
+          stateMachineArn: m.arn,
+          name: m.name,
+          status: 'ACTIVE',
+          definition: definitions.get(m.arn),
+          roleArn: `${m.arn}-role`,
+          type: 'STANDARD',
+          creationDate: 0,
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { StackAssembly } from './assembly';
+import { resourcesOfType } from './assembly';
+import type { Resolver } from './intrinsics';
+import type { LocalFunction } from './lambda/runner';
+import { log, warn } from './log';
+
+interface Subscription {
+  readonly arn: string;
+  readonly fn: LocalFunction;
+}
+
+export interface PublishInput {
+  readonly TopicArn?: string;
+  readonly Message?: unknown;
+  readonly Subject?: string;
+  readonly MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
+}
+
+/**
+ * SNS topics of the template and their Lambda subscriptions. Publishing invokes each subscribed
+ * function asynchronously with an SNS event, as SNS does; other protocols are reported and skipped.
+ */
+export class LocalSns {
+  private readonly topics = new Map<string, Subscription[]>();
+
+  constructor(stack: StackAssembly, resolver: Resolver, functionByArn: (arn: string) => LocalFunction | undefined) {
+    for (const [id] of resourcesOfType(stack.template, 'AWS::SNS::Topic')) this.topics.set(resolver.ref(id), []);
+    for (const [id, sub] of resourcesOfType(stack.template, 'AWS::SNS::Subscription')) {
+      const p = resolver.resolve(sub.Properties ?? {}) as Record<string, unknown>;
+      const topicArn = String(p.TopicArn);
+      const subscriptions = this.topics.get(topicArn);
+      if (!subscriptions) throw new Error(`SNS subscription ${id} points at topic ${topicArn}, which is not in the template`);
+      if (p.FilterPolicy) throw new Error(`SNS subscription ${id}: FilterPolicy is not supported by the local runtime`);
+      if (p.Protocol !== 'lambda') {
+        warn(`SNS subscription ${id} (${String(p.Protocol)} ${String(p.Endpoint)}) is not delivered locally`);
+        continue;
+      }
+      const fn = functionByArn(String(p.Endpoint));
+      if (!fn) throw new Error(`SNS subscription ${id}: endpoint ${String(p.Endpoint)} is not a function of the template`);
+      subscriptions.push({ arn: `${topicArn}:${randomUUID()}`, fn });
+    }
+  }
+
+  has(topicArn: string): boolean {
+    return this.topics.has(topicArn);
+  }
+
+  publish(input: PublishInput, source: string): { MessageId: string } {
+    const topicArn = String(input.TopicArn);
+    const subscriptions = this.topics.get(topicArn);
+    if (!subscriptions) throw Object.assign(new Error(`Topic does not exist: ${topicArn}`), { name: 'SNS.NotFoundException' });
+    const messageId = randomUUID();
+    // Step Functions serialises a JSON Message parameter; SNS itself only carries strings.
+    const message = typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message);
+    const attributes: Record<string, { Type: string; Value?: string }> = {};
+    for (const [k, v] of Object.entries(input.MessageAttributes ?? {})) attributes[k] = { Type: v.DataType, Value: v.StringValue };
+    log('sns', `${topicArn.split(':').pop()} <- ${source}: ${input.Subject ?? message.slice(0, 120)} (${subscriptions.length} subscriber(s))`);
+    for (const sub of subscriptions) {
+      sub.fn.invokeAsync(
+        {
+          Records: [
+            {
+              EventSource: 'aws:sns',
+              EventVersion: '1.0',
+              EventSubscriptionArn: sub.arn,
+              Sns: {
+                Type: 'Notification',
+                MessageId: messageId,
+                TopicArn: topicArn,
+                Subject: input.Subject ?? null,
+                Message: message,
+                Timestamp: new Date().toISOString(),
+                SignatureVersion: '1',
+                Signature: 'local',
+                SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/local.pem',
+                UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe',
+                MessageAttributes: attributes,
+              },
+            },
+          ],
+        },
+        `SNS ${topicArn.split(':').pop()}`,
+      );
+    }
+    return { MessageId: messageId };
+  }
+}
