@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { numberEnv, optionalEnv } from '../shared/env';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { observe } from '../shared/observe';
+import { logger, metrics } from '../shared/powertools';
 import {
   MAX_ORDER_COUNT,
   parseFetchRequest,
@@ -33,15 +34,8 @@ function auctionConfig(): AuctionConfig {
 
 /** Simulated auction platform (lambda_a). Deterministic per seed + execution + attempt when AUCTION_SEED is set. */
 export function createHandler(deps: FetchResultsDeps = {}) {
-  return async (event: unknown, context: Context): Promise<AuctionAnswer | MalformedAnswer> => {
-    logger.addContext(context);
-    const segment = tracer.getSegment();
-    const subsegment = segment?.addNewSubsegment('## fetch-results');
-    if (subsegment) tracer.setSegment(subsegment);
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
-    metrics.captureColdStartMetric();
-    try {
+  return (event: unknown, context: Context): Promise<AuctionAnswer | MalformedAnswer> =>
+    observe('fetch-results', context, async () => {
       const request = parseFetchRequest(event);
       logger.setCorrelationId(request.executionName);
       const config = auctionConfig();
@@ -61,17 +55,10 @@ export function createHandler(deps: FetchResultsDeps = {}) {
         orderCount: ready ? (answer.orders as unknown[]).length : 0,
       });
       return answer;
-    } catch (error) {
-      logger.error('fetch-results failed', error as Error);
-      tracer.addErrorAsMetadata(error as Error);
+    }).catch((error: Error) => {
+      logger.error('fetch-results failed', error);
       throw error;
-    } finally {
-      subsegment?.close();
-      if (segment) tracer.setSegment(segment);
-      metrics.publishStoredMetrics();
-      logger.resetKeys();
-    }
-  };
+    });
 }
 
 export const handler = createHandler();

@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { numberEnv, requireEnv } from '../shared/env';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { observe } from '../shared/observe';
+import { logger, metrics } from '../shared/powertools';
 import { cachedSecret } from '../adapters/secrets';
 import { postToSlack } from '../adapters/slack-webhook';
 import { SlackDeliveryError } from '../alerts/errors';
@@ -30,16 +31,9 @@ export function createHandler(deps: SlackNotifierDeps = {}) {
   // One cache per handler instance; the exported handler is created once per execution environment.
   const webhookUrl = cachedSecret(parseWebhookUrl);
 
-  return async (event: SNSEvent, context: Context): Promise<void> => {
-    logger.addContext(context);
-    const segment = tracer.getSegment();
-    const subsegment = segment?.addNewSubsegment('## slack-notifier');
-    if (subsegment) tracer.setSegment(subsegment);
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
-    metrics.captureColdStartMetric();
+  return (event: SNSEvent, context: Context): Promise<void> => {
     const failures: Error[] = [];
-    try {
+    return observe('slack-notifier', context, async () => {
       const secretArn = requireEnv('SLACK_WEBHOOK_SECRET_ARN');
       const maxAttempts = numberEnv('SLACK_MAX_ATTEMPTS', 4, 1, 10);
       // SNS delivers one record per invocation today; handle all anyway and fail if any failed.
@@ -82,17 +76,11 @@ export function createHandler(deps: SlackNotifierDeps = {}) {
           ? failures[0]
           : new AggregateError(failures, `${failures.length} alerts not delivered to Slack: ${failures.map((e) => e.message).join('; ')}`);
       }
-    } catch (error) {
+    }).catch((error: Error) => {
       // Per-record failures were logged above; this catches configuration errors.
       if (failures.length === 0) logger.error('slack-notifier failed', { error });
-      tracer.addErrorAsMetadata(error as Error);
       throw error;
-    } finally {
-      subsegment?.close();
-      if (segment) tracer.setSegment(segment);
-      metrics.publishStoredMetrics();
-      logger.resetKeys();
-    }
+    });
   };
 }
 

@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../shared/env';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { observe } from '../shared/observe';
+import { logger, metrics } from '../shared/powertools';
 import { S3ResultStore } from '../adapters/s3-result-store';
 import { InvalidOrderResult, OrderRejected, ResultStoreUnavailable } from '../results/errors';
 import { parseStoreRequest, storeOrderResult, type StoredResult } from '../results/order-result';
@@ -21,23 +22,16 @@ export function createHandler(deps: StoreResultDeps = {}) {
   const now = deps.now ?? (() => new Date());
   const store = deps.store ?? (() => new S3ResultStore(requireEnv('RESULTS_BUCKET_NAME')));
 
-  return async (event: unknown, context: Context): Promise<StoredResult> => {
-    logger.addContext(context);
-    const executionName = (event as { executionName?: unknown } | null)?.executionName;
-    if (typeof executionName === 'string') logger.setCorrelationId(executionName);
-    const segment = tracer.getSegment();
-    const subsegment = segment?.addNewSubsegment('## store-result');
-    if (subsegment) tracer.setSegment(subsegment);
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
-    metrics.captureColdStartMetric();
-    try {
+  return (event: unknown, context: Context): Promise<StoredResult> =>
+    observe('store-result', context, async () => {
+      const executionName = (event as { executionName?: unknown } | null)?.executionName;
+      if (typeof executionName === 'string') logger.setCorrelationId(executionName);
       const request = parseStoreRequest(event);
       const stored = await storeOrderResult(request, store(), now());
       metrics.addMetric('OrdersStored', MetricUnit.Count, 1);
       logger.info('Order result stored', { index: stored.index, key: stored.key });
       return stored;
-    } catch (error) {
+    }).catch((error: Error) => {
       if (error instanceof OrderRejected) {
         metrics.addMetric('OrdersRejected', MetricUnit.Count, 1);
         logger.warn('Order rejected', { error });
@@ -46,15 +40,8 @@ export function createHandler(deps: StoreResultDeps = {}) {
       } else {
         logger.error('Unexpected error in store-result', { error });
       }
-      tracer.addErrorAsMetadata(error as Error);
       throw error;
-    } finally {
-      subsegment?.close();
-      if (segment) tracer.setSegment(segment);
-      metrics.publishStoredMetrics();
-      logger.resetKeys();
-    }
-  };
+    });
 }
 
 export const handler = createHandler();

@@ -1,0 +1,28 @@
+import type { Context } from 'aws-lambda';
+import { logger, metrics, tracer } from './powertools';
+
+/**
+ * Runs one invocation inside the Powertools envelope every handler needs: Lambda context and cold start
+ * in the logs, an X-Ray subsegment named after the function, errors recorded on the trace, metrics
+ * flushed and per-invocation log keys cleared whatever happens.
+ */
+export async function observe<T>(name: string, context: Context, work: () => Promise<T>): Promise<T> {
+  logger.addContext(context);
+  const segment = tracer.getSegment();
+  const subsegment = segment?.addNewSubsegment(`## ${name}`);
+  if (subsegment) tracer.setSegment(subsegment);
+  tracer.annotateColdStart();
+  tracer.addServiceNameAnnotation();
+  metrics.captureColdStartMetric();
+  try {
+    return await work();
+  } catch (error) {
+    tracer.addErrorAsMetadata(error as Error);
+    throw error;
+  } finally {
+    subsegment?.close();
+    if (segment) tracer.setSegment(segment);
+    metrics.publishStoredMetrics();
+    logger.resetKeys();
+  }
+}
