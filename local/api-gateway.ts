@@ -48,7 +48,9 @@ const DEFAULT_RESPONSES: Record<string, [number, string]> = {
   INTEGRATION_FAILURE: [504, 'Endpoint request timed out'],
   INTEGRATION_TIMEOUT: [504, 'Endpoint request timed out'],
   DEFAULT_5XX: [502, 'Internal server error'],
-  RESOURCE_NOT_FOUND: [404, 'Not Found'],
+  // AWS answers unknown routes with this type (403 by default); locally the default is 404 as the API
+  // contract expects, and a GatewayResponse in the template still overrides it.
+  MISSING_AUTHENTICATION_TOKEN: [404, 'Not Found'],
   METHOD_NOT_ALLOWED: [405, 'Method Not Allowed'],
 };
 
@@ -211,7 +213,7 @@ export async function startApi(api: ApiDefinition, port: number, apiKey: string)
     if (parts[0] === api.stage) parts = parts.slice(1);
     const method = (req.method ?? 'GET').toUpperCase();
     const candidates = api.routes.map((route) => ({ route, params: match(route, parts) })).filter((c) => c.params);
-    if (candidates.length === 0) return gatewayError(res, 'RESOURCE_NOT_FOUND', requestId);
+    if (candidates.length === 0) return gatewayError(res, 'MISSING_AUTHENTICATION_TOKEN', requestId);
     const found = candidates.find((c) => c.route.method === method) ?? candidates.find((c) => c.route.method === 'ANY');
     if (!found) return gatewayError(res, 'METHOD_NOT_ALLOWED', requestId);
     const { route } = found;

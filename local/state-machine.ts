@@ -1,12 +1,9 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
-import { applyJsonPathShim } from './jsonpath-shim';
-import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
-import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from './sfn-library';
+import type { StateMachineDefinition } from './sfn-library';
 import { elapsed } from './net';
 import { log, warn } from './log';
-
-applyJsonPathShim();
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type State = Record<string, unknown> & { Type: string };
@@ -103,7 +100,7 @@ function intrinsicsIn(value: unknown, found: Set<string>): void {
  */
 export class LocalStateMachine {
   readonly executions = new Map<string, Execution>();
-  private readonly machine: StateMachine;
+  private readonly machine: InstanceType<typeof StateMachine>;
   private readonly handlers: Record<string, TaskHandler> = {};
   private readonly waitOverrides: Record<string, number> = {};
   private readonly retryOverrides: Record<string, number[]> = {};
