@@ -13,5 +13,7 @@ module.exports = {
   projects: [
     project('unit', { setupFilesAfterEnv: ['<rootDir>/test/unit/setup.ts'] }),
     project('infra'),
+    // Runs the synthesized Local stage on the local runtime (child process, free ports, in memory).
+    project('e2e', { globalSetup: '<rootDir>/test/e2e/global-setup.ts', setupFilesAfterEnv: ['<rootDir>/test/e2e/setup.ts'] }),
   ],
 };

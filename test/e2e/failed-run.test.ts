@@ -1,0 +1,35 @@
+// Scenarios: an auction platform that never has results ends the run FAILED with ResultsNotReady, and the execution-status rule alerts Slack once about it.
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { LocalRuntime, slackMessages, startLocalRuntime, waitFor } from './harness';
+
+let runtime: LocalRuntime;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ 'fetch-results': { AUCTION_READY_PROBABILITY: '0', AUCTION_SEED: 'never' } });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+it('fails with ResultsNotReady and alerts through the failed-execution rule', async () => {
+  const name = `e2e-never-ready-${Date.now()}`;
+
+  const { executionArn } = await runtime.sfn.send(
+    new StartExecutionCommand({ stateMachineArn: runtime.endpoints.stateMachineArn, name, input: '{}' }),
+  );
+  const run = await waitFor('the run to stop', async () => {
+    const d = await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return d.status === 'RUNNING' ? undefined : d;
+  }, 120_000);
+
+  expect(run.status).toBe('FAILED');
+  expect(run.error).toBe('ResultsNotReady');
+  const alerts = await waitFor('the alert', async () => {
+    const messages = (await slackMessages(runtime)).filter((m) => JSON.stringify(m.body).includes(name));
+    return messages.length > 0 ? messages : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  expect((await slackMessages(runtime)).filter((m) => JSON.stringify(m.body).includes(name))).toHaveLength(1);
+  expect(JSON.stringify(alerts[0].body)).toContain('ResultsNotReady');
+});

@@ -1,0 +1,103 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { Endpoints } from '../../local/runtime';
+import type { SlackMessage } from '../../local/emulators/slack-sink';
+import { E2E_ASSEMBLY, ROOT } from './paths';
+
+export interface LocalRuntime {
+  readonly endpoints: Endpoints;
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly sfn: SFNClient;
+  /** Everything the runtime printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Starts `local/main.ts` as a child process, as `npm start` does: free ports, in memory, no waiting
+ * (LOCAL_TIME_SCALE=0), with extra function environment through LOCAL_FUNCTION_ENV. Resolves when
+ * endpoints.json is written.
+ */
+export async function startLocalRuntime(functionEnv: Record<string, Record<string, string>> = {}): Promise<LocalRuntime> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-local-'));
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', '--in-memory', '--assembly', E2E_ASSEMBLY], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOCAL_DATA_DIR: dataDir,
+      LOCAL_TIME_SCALE: '0',
+      LOCAL_FUNCTION_ENV: JSON.stringify(functionEnv),
+      LOCAL_LAMBDA_LOGS: '0',
+      NO_COLOR: '1',
+      SLACK_WEBHOOK_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const file = join(dataDir, 'endpoints.json');
+  const ready = await Promise.race([
+    waitFor('endpoints.json', async () => (existsSync(file) ? true : undefined), 60_000),
+    exited.then((code) => {
+      throw new Error(`local runtime exited (${code}) before it was ready:\n${output}`);
+    }),
+  ]);
+  if (!ready) throw new Error('unreachable');
+  const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
+  const config = (endpoint: string) => ({ endpoint, region: endpoints.region, credentials: endpoints.credentials });
+  const dynamodb = new DynamoDBClient(config(endpoints.dynamodb));
+  const s3 = new S3Client(config(endpoints.s3));
+  const sfn = new SFNClient(config(endpoints.stepfunctions));
+  return {
+    endpoints,
+    dynamodb,
+    s3,
+    sfn,
+    output: () => output,
+    stop: async () => {
+      [dynamodb, s3, sfn].forEach((c) => c.destroy());
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(killer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function slackMessages(runtime: LocalRuntime): Promise<SlackMessage[]> {
+  const res = await fetch(`${runtime.endpoints.slackSink}/messages`);
+  return (await res.json()) as SlackMessage[];
+}
+
+export function postOrders(runtime: LocalRuntime, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${runtime.endpoints.api}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': runtime.endpoints.apiKey, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
