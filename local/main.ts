@@ -3,7 +3,8 @@
  * Options: --in-memory, --no-synth, --assembly <cdk.out dir>, --stage <name>.
  * Environment: PORT (3000), LOCAL_API_KEY, LOCAL_TIME_SCALE (1), LOCAL_DATA_DIR (.local), SLACK_WEBHOOK_URL,
  * LOCAL_FUNCTION_ENV (JSON: {"<service name|function name|logical id prefix|*>": {"VAR": "value"}}),
- * LOCAL_LAMBDA_LOGS=0 to hide the functions' own log lines, LOCAL_QUIET=1 for no request lines.
+ * LOCAL_LAMBDA_LOGS=0 to hide the functions' own log lines, LOCAL_QUIET=1 for no request lines,
+ * LOCAL_TTL_SWEEP_SECONDS (60) between DynamoDB TTL sweeps, LOCAL_LAMBDA_CONCURRENCY (4) sandboxes per function.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { resolve } from 'node:path';
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
     functionEnv: functionEnv(),
     functionLogs: process.env.LOCAL_LAMBDA_LOGS !== '0',
     quiet: process.env.LOCAL_QUIET === '1',
+    ttlSweepSeconds: numberEnv('LOCAL_TTL_SWEEP_SECONDS', 60),
+    lambdaConcurrency: numberEnv('LOCAL_LAMBDA_CONCURRENCY', 4) || 1,
   });
   const e = runtime.endpoints;
   const dataDir = process.env.LOCAL_DATA_DIR || '.local';

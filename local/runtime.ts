@@ -162,7 +162,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       }
     };
     await sweep();
-    const sweeper = setInterval(() => void sweep(), (options.ttlSweepSeconds ?? 60) * 1000);
+    const sweeper = setInterval(() => void sweep(), Math.max(0.1, options.ttlSweepSeconds ?? 60) * 1000);
     cleanups.push(() => clearInterval(sweeper));
 
     // Secrets: the webhook secret resolves to the sink (or a real Slack URL).
@@ -197,7 +197,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const machines: LocalStateMachine[] = [];
     const definitions = new Map<string, string>();
-    let events: LocalEvents | undefined;
+    // Rules are read before the state machines: execution status changes go to them; deliveries happen later.
+    const events = new LocalEvents(stack, resolver, (targetArn, payload, source) => {
+      const machine = machines.find((m) => m.arn === targetArn);
+      if (machine) return void machine.start(payload);
+      if (sns.has(targetArn)) return void sns.publish({ TopicArn: targetArn, Message: payload }, source);
+      const fn = functionByArn(targetArn);
+      if (fn) return fn.invokeAsync(JSON.parse(payload), source);
+    });
     const invokeTask = async (fnArn: string, payload: unknown) => {
       const fn = functionByArn(fnArn);
       if (!fn) throw new TaskError('Lambda.ResourceNotFoundException', { errorMessage: `Function not found: ${fnArn}` });
@@ -226,7 +233,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       throw new Error(`task resource ${resource} is not supported (Lambda ARNs, lambda:invoke and sns:publish are)`);
     };
     const statusChange = (e: Execution) => {
-      events?.put({
+      events.put({
         version: '0',
         id: randomUUID(),
         'detail-type': 'Step Functions Execution Status Change',
@@ -268,20 +275,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       for (const m of machines) for (const e of m.executions.values()) if (e.status === 'RUNNING') e.abort();
     });
 
-    events = new LocalEvents(stack, resolver, (targetArn, payload, source) => {
-      const machine = machines.find((m) => m.arn === targetArn);
-      if (machine) return void machine.start(payload);
-      if (sns.has(targetArn)) return void sns.publish({ TopicArn: targetArn, Message: payload }, source);
-      const fn = functionByArn(targetArn);
-      if (fn) return fn.invokeAsync(JSON.parse(payload), source);
-    });
     for (const arn of events.targetArns) {
       if (!machines.some((m) => m.arn === arn) && !sns.has(arn) && !functionByArn(arn)) {
         throw new Error(`EventBridge target ${arn} is not supported locally (state machines, topics and functions are)`);
       }
     }
     events.start(timeScale);
-    cleanups.push(() => events?.stop());
+    cleanups.push(() => events.stop());
 
     const apiKey = options.apiKey ?? randomBytes(20).toString('base64url');
     const apiDef = readApi(stack, resolver, functionByArn);

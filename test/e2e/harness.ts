@@ -37,7 +37,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
  * (LOCAL_TIME_SCALE=0), with extra function environment through LOCAL_FUNCTION_ENV. Resolves when
  * endpoints.json is written.
  */
-export async function startLocalRuntime(functionEnv: Record<string, Record<string, string>> = {}): Promise<LocalRuntime> {
+export async function startLocalRuntime(
+  functionEnv: Record<string, Record<string, string>> = {},
+  extraEnv: Record<string, string> = {},
+): Promise<LocalRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-local-'));
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', '--in-memory', '--assembly', E2E_ASSEMBLY], {
@@ -51,6 +54,7 @@ export async function startLocalRuntime(functionEnv: Record<string, Record<strin
       LOCAL_LAMBDA_LOGS: '0',
       NO_COLOR: '1',
       SLACK_WEBHOOK_URL: '',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,12 +1,12 @@
-// Scenarios: valid orders stored with ttl/received_at and exact decimals; missing API key 403; schema-invalid and duplicate-id bodies 400 with nothing written; unknown route 404; upsert of a repeated record_id.
+// Scenarios: expired items removed by the TTL sweep; valid orders stored with ttl/received_at and exact decimals; missing API key 403; schema-invalid and duplicate-id bodies 400 with nothing written; unknown route 404; upsert of a repeated record_id.
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { LocalRuntime, postOrders, startLocalRuntime } from './harness';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { LocalRuntime, postOrders, startLocalRuntime, waitFor } from './harness';
 
 let runtime: LocalRuntime;
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime();
+  runtime = await startLocalRuntime({}, { LOCAL_TTL_SWEEP_SECONDS: '0.5' });
 });
 
 afterAll(async () => {
@@ -74,7 +74,7 @@ describe('POST /orders on the local API', () => {
     ]);
 
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toBeDefined();
+    expect(((await res.json()) as { error?: unknown }).error).toBeDefined();
     expect(await getOrder(valid)).toBeUndefined();
   });
 
@@ -88,6 +88,20 @@ describe('POST /orders on the local API', () => {
 
     expect(res.status).toBe(400);
     expect(await getOrder(id)).toBeUndefined();
+  });
+
+  it('expires items whose ttl has passed, like DynamoDB TTL, and keeps live ones', async () => {
+    const [expired, live] = [uniqueId('expired'), uniqueId('live')];
+    const now = Math.floor(Date.now() / 1000);
+    for (const [id, ttl] of [[expired, now - 10], [live, now + 3600]] as const) {
+      await runtime.dynamodb.send(
+        new PutItemCommand({ TableName: runtime.endpoints.tableName, Item: { record_id: { S: id }, ttl: { N: String(ttl) } } }),
+      );
+    }
+
+    await waitFor('the expired item to go', async () => ((await getOrder(expired)) ? undefined : true), 10_000);
+
+    expect(await getOrder(live)).toBeDefined();
   });
 
   it('answers 404 for a route the template does not declare', async () => {
