@@ -5,6 +5,8 @@ import type { Resolver } from './intrinsics';
 import type { LocalFunction } from './lambda/runner';
 import { log, warn } from './log';
 
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
 interface Subscription {
   readonly arn: string;
   readonly fn: LocalFunction;
@@ -53,6 +55,12 @@ export class LocalSns {
     const messageId = randomUUID();
     // Step Functions serialises a JSON Message parameter; SNS itself only carries strings.
     const message = typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message);
+    if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES) {
+      // SNS refuses messages over 256 KiB; Step Functions reports it under this error name.
+      throw Object.assign(new Error(`Invalid parameter: Message too long (${Buffer.byteLength(message)} bytes, max ${MAX_MESSAGE_BYTES})`), {
+        name: 'SNS.InvalidParameterException',
+      });
+    }
     const attributes: Record<string, { Type: string; Value?: string }> = {};
     for (const [k, v] of Object.entries(input.MessageAttributes ?? {})) attributes[k] = { Type: v.DataType, Value: v.StringValue };
     log('sns', `${topicArn.split(':').pop()} <- ${source}: ${input.Subject ?? message.slice(0, 120)} (${subscriptions.length} subscriber(s))`);

@@ -244,6 +244,7 @@ export class LocalStateMachine {
   private async record(events: AsyncGenerator<Record<string, unknown>>, history: HistoryEvent[]): Promise<void> {
     const add = (type: string, details: Record<string, unknown>, timestamp: number) =>
       history.push({ id: history.length + 1, previousEventId: history.length, timestamp: new Date(timestamp), type, ...details });
+    let oversizeReported = false;
     for await (const e of events) {
       const state = e.state as { name: string; type: string; input: Json; output?: Json } | undefined;
       const parent = e.parentState as { name: string } | undefined;
@@ -267,9 +268,16 @@ export class LocalStateMachine {
         case 'StateEntered':
           add(`${state?.type}StateEntered`, { stateEnteredEventDetails: { name: state?.name, input: JSON.stringify(state?.input) } }, ts);
           break;
-        case 'StateExited':
+        case 'StateExited': {
+          // The library does not limit state data; AWS fails the run when any state's output exceeds 256 KiB.
+          const size = Buffer.byteLength(JSON.stringify(state?.output ?? null));
+          if (size > PAYLOAD_LIMIT && !oversizeReported) {
+            oversizeReported = true;
+            warn(`state "${state?.name}" output is ${size} bytes: in AWS this run fails with States.DataLimitExceeded (limit ${PAYLOAD_LIMIT})`);
+          }
           add(`${state?.type}StateExited`, { stateExitedEventDetails: { name: state?.name, output: JSON.stringify(state?.output) } }, ts);
           break;
+        }
         case 'StateFailed':
           if (state?.type === 'Task') add('TaskFailed', { taskFailedEventDetails: { error: e.Error, cause: String(e.Cause ?? '') } }, ts);
           else if (state?.type === 'Map') add('MapStateFailed', {}, ts);
