@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const dataDir = process.env.LOCAL_DATA_DIR || '.local';
   console.log(`
 Local runtime ready (${process.argv.includes('--in-memory') ? 'in memory' : `data in ${dataDir}/`})
-  API            ${e.api}   (x-api-key: ${e.apiKey})
+  API            ${e.api}   (also under /${e.apiStage}; x-api-key: ${e.apiKey})
   DynamoDB       ${e.dynamodb}   table ${e.tableName}
   S3             ${e.s3}   bucket ${e.bucketName}
   Step Functions ${e.stepfunctions}   ${e.stateMachineArn}

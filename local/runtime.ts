@@ -52,6 +52,8 @@ export interface RuntimeOptions {
 
 export interface Endpoints {
   api: string;
+  /** The API also answers under `/<apiStage>/...`, like its AWS invoke URL. */
+  apiStage: string;
   apiKey: string;
   dynamodb: string;
   s3: string;
@@ -291,6 +293,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const tableNames = tables.map((t) => String(t.input.TableName));
     const endpoints: Endpoints = {
       api: api?.url ?? '',
+      apiStage: apiDef?.stage ?? '',
       apiKey,
       dynamodb: dynamo.endpoint,
       s3: s3.endpoint,
