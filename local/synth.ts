@@ -30,7 +30,11 @@ export function ensureAssembly(root: string, cdkOut: string, log: (message: stri
   }
   log('synthesizing the cloud assembly (npx cdk synth --quiet)...');
   const started = Date.now();
-  const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', cdkOut], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`cdk synth failed (exit ${result.status ?? result.signal})`);
+  // Bundling chatter is kept back and shown only when synth fails.
+  const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', cdkOut], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    throw new Error(`cdk synth failed (exit ${result.status ?? result.signal})${result.error ? `: ${result.error.message}` : ''}`);
+  }
   log(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
