@@ -55,10 +55,7 @@ export function createHandler(deps: FetchResultsDeps = {}) {
         orderCount: ready ? (answer.orders as unknown[]).length : 0,
       });
       return answer;
-    }).catch((error: Error) => {
-      logger.error('fetch-results failed', error);
-      throw error;
-    });
+    }, (error) => logger.error('fetch-results failed', error));
 }
 
 export const handler = createHandler();

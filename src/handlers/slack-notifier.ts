@@ -76,10 +76,9 @@ export function createHandler(deps: SlackNotifierDeps = {}) {
           ? failures[0]
           : new AggregateError(failures, `${failures.length} alerts not delivered to Slack: ${failures.map((e) => e.message).join('; ')}`);
       }
-    }).catch((error: Error) => {
+    }, (error) => {
       // Per-record failures were logged above; this catches configuration errors.
       if (failures.length === 0) logger.error('slack-notifier failed', { error });
-      throw error;
     });
   };
 }

@@ -31,7 +31,7 @@ export function createHandler(deps: StoreResultDeps = {}) {
       metrics.addMetric('OrdersStored', MetricUnit.Count, 1);
       logger.info('Order result stored', { index: stored.index, key: stored.key });
       return stored;
-    }).catch((error: Error) => {
+    }, (error) => {
       if (error instanceof OrderRejected) {
         metrics.addMetric('OrdersRejected', MetricUnit.Count, 1);
         logger.warn('Order rejected', { error });
@@ -40,7 +40,6 @@ export function createHandler(deps: StoreResultDeps = {}) {
       } else {
         logger.error('Unexpected error in store-result', { error });
       }
-      throw error;
     });
 }
 

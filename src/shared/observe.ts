@@ -6,7 +6,13 @@ import { logger, metrics, tracer } from './powertools';
  * in the logs, an X-Ray subsegment named after the function, errors recorded on the trace, metrics
  * flushed and per-invocation log keys cleared whatever happens.
  */
-export async function observe<T>(name: string, context: Context, work: () => Promise<T>): Promise<T> {
+export async function observe<T>(
+  name: string,
+  context: Context,
+  work: () => Promise<T>,
+  /** Logs or counts the error while the invocation's log keys and metrics are still open. */
+  onError?: (error: Error) => void,
+): Promise<T> {
   logger.addContext(context);
   const segment = tracer.getSegment();
   const subsegment = segment?.addNewSubsegment(`## ${name}`);
@@ -17,6 +23,7 @@ export async function observe<T>(name: string, context: Context, work: () => Pro
   try {
     return await work();
   } catch (error) {
+    onError?.(error as Error);
     tracer.addErrorAsMetadata(error as Error);
     throw error;
   } finally {

@@ -87,6 +87,10 @@ describe('store-result handler', () => {
     await expect(outcome).rejects.toMatchObject({ name: 'OrderRejected', message: expect.stringMatching(/Order 3 .*power 42/) });
     expect(s3).not.toReceiveCommand(PutObjectCommand);
     expect(addMetric).toHaveBeenCalledWith('OrdersRejected', 'Count', 1);
+    // Counted before this invocation's metrics are flushed, not carried into the next one.
+    const counted = addMetric.mock.invocationCallOrder[addMetric.mock.calls.findIndex(([name]) => name === 'OrdersRejected')];
+    const flushed = (metrics.publishStoredMetrics as unknown as jest.SpyInstance).mock.invocationCallOrder[0];
+    expect(counted).toBeLessThan(flushed);
   });
 
   it.each([
