@@ -1,5 +1,3 @@
-import { dirname } from 'node:path';
-
 /**
  * Step Functions evaluates JSONPath like Jayway: an indefinite path (filter, wildcard, deep scan, union,
  * slice) always yields a list, empty when nothing matches. aws-local-stepfunctions asks jsonpath-plus for
@@ -12,10 +10,9 @@ const INDEFINITE = /\[\?\(|\.\.|\*|\[[^\]]*[,:][^\]]*\]/;
 
 type JsonPathFn = ((options: Record<string, unknown>, ...rest: unknown[]) => unknown) & { __awsSemantics?: boolean };
 
-export function applyJsonPathShim(): void {
-  const from = dirname(require.resolve('aws-local-stepfunctions'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(require.resolve('jsonpath-plus', { paths: [from] })) as { JSONPath: JsonPathFn };
+export function applyJsonPathShim(requireFromLibrary: (id: string) => unknown): void {
+  // The library's own require, so the patched module object is the one it calls into.
+  const mod = requireFromLibrary('jsonpath-plus') as { JSONPath: JsonPathFn };
   const original = mod.JSONPath;
   if (original.__awsSemantics) return;
   const wrapped = function (this: unknown, options: Record<string, unknown>, ...rest: unknown[]) {

@@ -1,6 +1,5 @@
 import './polyfills';
 import { readFileSync } from 'node:fs';
-import Module from 'node:module';
 import { dirname } from 'node:path';
 import type * as Library from 'aws-local-stepfunctions';
 import { applyJsonPathShim } from './jsonpath-shim';
@@ -21,13 +20,16 @@ function load(): typeof Library {
   if (!source.includes(STRIP)) {
     throw new Error(`${file} changed: review the States.JsonToString patch in local/sfn-library.ts`);
   }
-  const mod = new Module(file, module);
-  mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
-  (mod as unknown as { _compile(code: string, filename: string): void })._compile(source.replace(STRIP, PATCHED), file);
-  return mod.exports as typeof Library;
+  // Evaluated with this module's realm and require (resolving from the library's folder), so that under
+  // a test runner's sandbox the library, its dependencies and the runtime share one set of globals.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const requireFromLibrary = (id: string): unknown => require(require.resolve(id, { paths: [dirname(file)] }));
+  const mod = { exports: {} as Record<string, unknown> };
+  const evaluate = new Function('exports', 'require', 'module', '__filename', '__dirname', source.replace(STRIP, PATCHED));
+  evaluate(mod.exports, requireFromLibrary, mod, file, dirname(file));
+  applyJsonPathShim(requireFromLibrary);
+  return mod.exports as unknown as typeof Library;
 }
 
-applyJsonPathShim();
 export const { StateMachine, ExecutionAbortedError, ExecutionTimeoutError } = load();
 export type { StateMachineDefinition } from 'aws-local-stepfunctions';
