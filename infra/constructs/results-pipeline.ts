@@ -153,13 +153,16 @@ export class ResultsPipeline extends Construct {
       index: sfn.JsonPath.numberAt('$.index'),
       order: sfn.JsonPath.objectAt('$.order'),
       error: sfn.JsonPath.stringAt('$.error.Error'),
-      cause: sfn.JsonPath.stringAt('$.error.Cause'),
     });
+    // A rejection is fully described by the order and the error name; the Cause (message and stack
+    // trace) is kept only for unexpected failures, so the run's payload and alert stay small.
     store.addCatch(new sfn.Pass(this, 'RecordRejected', { parameters: outcome('rejected') }), {
       errors: ['OrderRejected'],
       resultPath: '$.error',
     });
-    store.addCatch(new sfn.Pass(this, 'RecordFailed', { parameters: outcome('failed') }), {
+    store.addCatch(new sfn.Pass(this, 'RecordFailed', {
+      parameters: { ...outcome('failed'), cause: sfn.JsonPath.stringAt('$.error.Cause') },
+    }), {
       errors: [sfn.Errors.ALL],
       resultPath: '$.error',
     });

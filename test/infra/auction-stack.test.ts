@@ -243,8 +243,8 @@ describe('results pipeline', () => {
       { ErrorEquals: ['OrderRejected'], ResultPath: '$.error', Next: 'RecordRejected' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailed' },
     ]);
-    expect(processor.States.RecordRejected.Parameters.status).toBe('rejected');
-    expect(processor.States.RecordFailed.Parameters.status).toBe('failed');
+    expect(processor.States.RecordRejected.Parameters).toEqual({ status: 'rejected', 'index.$': '$.index', 'order.$': '$.order', 'error.$': '$.error.Error' });
+    expect(processor.States.RecordFailed.Parameters).toMatchObject({ status: 'failed', 'cause.$': '$.error.Cause' });
     expect(map.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'InvalidAuctionResults' })]);
   });
 
