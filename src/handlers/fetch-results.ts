@@ -1,6 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { numberEnv, optionalEnv } from '../shared/env';
+import { S3ResultStore } from '../adapters/s3-result-store';
+import { offloadLargeAnswer, type OffloadedAnswer } from '../results/large-results';
+import type { ResultStore } from '../results/result-store';
+import { numberEnv, optionalEnv, requireEnv } from '../shared/env';
 import { observe } from '../shared/observe';
 import { logger, metrics } from '../shared/powertools';
 import {
@@ -16,6 +19,8 @@ import { seededRandom, type Random } from '../results/random';
 export interface FetchResultsDeps {
   /** Randomness when AUCTION_SEED is unset. */
   readonly random?: Random;
+  /** Where large answers go; defaults to S3 in RESULTS_BUCKET_NAME. */
+  readonly store?: () => ResultStore;
 }
 
 /** Read per invocation: cheap, and a bad value still fails with the variable's name on the first call. */
@@ -34,7 +39,8 @@ function auctionConfig(): AuctionConfig {
 
 /** Simulated auction platform (lambda_a). Deterministic per seed + execution + attempt when AUCTION_SEED is set. */
 export function createHandler(deps: FetchResultsDeps = {}) {
-  return (event: unknown, context: Context): Promise<AuctionAnswer | MalformedAnswer> =>
+  const store = deps.store ?? (() => new S3ResultStore(requireEnv('RESULTS_BUCKET_NAME')));
+  return (event: unknown, context: Context): Promise<AuctionAnswer | MalformedAnswer | OffloadedAnswer> =>
     observe('fetch-results', context, async () => {
       const request = parseFetchRequest(event);
       logger.setCorrelationId(request.executionName);
@@ -54,7 +60,11 @@ export function createHandler(deps: FetchResultsDeps = {}) {
         malformed: !ready && answer.results !== false,
         orderCount: ready ? (answer.orders as unknown[]).length : 0,
       });
-      return answer;
+      return offloadLargeAnswer(answer, {
+        inlineLimit: numberEnv('ORDERS_INLINE_LIMIT', 1000, 0, MAX_ORDER_COUNT),
+        executionName: request.executionName,
+        destination: () => ({ bucket: requireEnv('RESULTS_BUCKET_NAME'), store: store() }),
+      });
     }, (error) => logger.error('fetch-results failed', error));
 }
 

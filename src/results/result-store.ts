@@ -3,3 +3,9 @@ export interface ResultStore {
   /** Writes (or overwrites) one JSON document. Throws ResultStoreUnavailable when the store cannot be reached. */
   putJson(key: string, body: string): Promise<void>;
 }
+
+/** Reads back what the run wrote (large answers, the Distributed Map's result files). */
+export interface ResultReader {
+  /** Parses one JSON document. Throws ResultStoreUnavailable when the store cannot be reached. */
+  getJson(key: string): Promise<unknown>;
+}

@@ -1,10 +1,13 @@
-// Scenarios: ready / not ready, deterministic answer with AUCTION_SEED (per attempt and execution), order counts up to 100000, malformed answers, invalid env and input, metrics flushed.
+// Scenarios: ready / not ready, deterministic answer with AUCTION_SEED (per attempt and execution), large answers offloaded to S3 above ORDERS_INLINE_LIMIT (100000 orders), S3 failure, malformed answers, invalid env and input, metrics flushed.
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler } from '../../src/handlers/fetch-results';
 import { logger, metrics } from '../../src/shared/powertools';
 
 const context = { functionName: 'fetch-results', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
-const ENV_KEYS = ['AUCTION_READY_PROBABILITY', 'AUCTION_ORDER_COUNT', 'AUCTION_REJECTED_SHARE', 'AUCTION_SEED', 'AUCTION_MALFORMED_PROBABILITY'];
+const ENV_KEYS = ['AUCTION_READY_PROBABILITY', 'AUCTION_ORDER_COUNT', 'AUCTION_REJECTED_SHARE', 'AUCTION_SEED', 'AUCTION_MALFORMED_PROBABILITY', 'ORDERS_INLINE_LIMIT', 'RESULTS_BUCKET_NAME'];
+const s3 = mockClient(S3Client);
 
 type Answer = { results: unknown; orders?: Array<{ status: string; power: number }> };
 
@@ -16,6 +19,7 @@ describe('fetch-results handler', () => {
 
   beforeEach(() => {
     ENV_KEYS.forEach((key) => delete process.env[key]);
+    s3.reset();
     jest.restoreAllMocks();
     addMetric = jest.spyOn(metrics, 'addMetric');
     publish = jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
@@ -97,16 +101,45 @@ describe('fetch-results handler', () => {
     expect(first).toContain(false);
   });
 
-  it('produces 100000 orders when configured', async () => {
+  it('writes a large answer (100000 orders) to S3 and answers with its location', async () => {
     // Arrange
-    Object.assign(process.env, { AUCTION_SEED: 'big', AUCTION_READY_PROBABILITY: '1', AUCTION_ORDER_COUNT: '100000', AUCTION_REJECTED_SHARE: '0.01' });
+    Object.assign(process.env, { AUCTION_SEED: 'big', AUCTION_READY_PROBABILITY: '1', AUCTION_ORDER_COUNT: '100000', AUCTION_REJECTED_SHARE: '0.01', RESULTS_BUCKET_NAME: 'results' });
+    s3.on(PutObjectCommand).resolves({});
 
     // Act
-    const answer = (await createHandler()({ attempt: 1, executionName: 'run-big' }, context)) as Answer;
+    const answer = await createHandler()({ attempt: 1, executionName: 'run-big' }, context);
 
     // Assert
-    expect(answer.orders).toHaveLength(100_000);
-    expect(answer.orders?.filter((o) => o.status === 'rejected')).toHaveLength(1000);
+    expect(answer).toEqual({ results: true, ordersFile: { bucket: 'results', key: 'runs/run-big/orders.json' }, orderCount: 100_000 });
+    expect(s3).toReceiveCommandTimes(PutObjectCommand, 1);
+    const body = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string) as Array<{ status: string }>;
+    expect(body).toHaveLength(100_000);
+    expect(body.filter((o) => o.status === 'rejected')).toHaveLength(1000);
+  });
+
+  it('keeps answers up to ORDERS_INLINE_LIMIT inline and needs no bucket for them', async () => {
+    // Arrange
+    Object.assign(process.env, { AUCTION_SEED: 's', AUCTION_READY_PROBABILITY: '1', AUCTION_ORDER_COUNT: '3', ORDERS_INLINE_LIMIT: '3' });
+
+    // Act
+    const answer = (await createHandler()({ attempt: 1, executionName: 'run-small' }, context)) as Answer;
+
+    // Assert
+    expect(answer.orders).toHaveLength(3);
+    expect(s3).not.toReceiveCommand(PutObjectCommand);
+  });
+
+  it('offloads as soon as the answer exceeds ORDERS_INLINE_LIMIT; an S3 failure is ResultStoreUnavailable', async () => {
+    // Arrange
+    Object.assign(process.env, { AUCTION_SEED: 's', AUCTION_READY_PROBABILITY: '1', AUCTION_ORDER_COUNT: '4', ORDERS_INLINE_LIMIT: '3', RESULTS_BUCKET_NAME: 'results' });
+    s3.on(PutObjectCommand).rejects(new Error('SlowDown'));
+
+    // Act
+    const outcome = createHandler()({ attempt: 2, executionName: 'run-4' }, context);
+
+    // Assert
+    await expect(outcome).rejects.toMatchObject({ name: 'ResultStoreUnavailable' });
+    expect(s3).toReceiveCommandWith(PutObjectCommand, { Bucket: 'results', Key: 'runs/run-4/orders.json' });
   });
 
   it('returns a malformed answer when AUCTION_MALFORMED_PROBABILITY is 1', async () => {
