@@ -64,6 +64,7 @@ Local runtime ready (${process.argv.includes('--in-memory') ? 'in memory' : `dat
   S3             ${e.s3}   bucket ${e.bucketName}
   Step Functions ${e.stepfunctions}   ${e.stateMachineArn}
   Secrets        ${e.secretsmanager}
+  SQS            ${e.sqs}   ${Object.keys(e.queueUrls).join(', ') || '(no queues)'}
   Slack sink     ${e.slackSink}/messages
   Endpoints file ${dataDir}/endpoints.json
 

@@ -20,6 +20,7 @@ export const EMULATED = new Set([
   'AWS::SNS::Subscription',
   'AWS::Events::Rule',
   'AWS::SecretsManager::Secret',
+  'AWS::SQS::Queue',
 ]);
 
 /**
@@ -41,7 +42,6 @@ export const IGNORED: Record<string, string> = {
   'AWS::CloudWatch::Alarm': 'no CloudWatch metrics locally',
   'AWS::CloudWatch::CompositeAlarm': 'no CloudWatch metrics locally',
   'AWS::CloudWatch::Dashboard': 'no CloudWatch locally',
-  'AWS::SQS::Queue': 'dead-letter queues only: events that would land there are printed',
   'AWS::ApiGateway::Deployment': 'deployment plumbing',
   'AWS::ApiGateway::Account': 'API Gateway logging role',
   'AWS::ApiGateway::UsagePlan': 'throttling and quotas are not enforced locally',

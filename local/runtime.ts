@@ -12,8 +12,12 @@ import { ensureTable, startDynamo, sweepExpired, TableSpec } from './emulators/d
 import { startS3 } from './emulators/s3';
 import { startSlackSink } from './emulators/slack-sink';
 import { localSecretValue, LocalSecret, secretsService } from './emulators/secrets';
+import { LocalQueues, readQueues } from './emulators/sqs';
+import { createFaults, Faults } from './faults';
+import { startS3FaultProxy } from './faults/s3-proxy';
 import { matchFunctionEnv, readFunctions } from './functions';
-import { LocalFunction } from './lambda/runner';
+import { DeadLetter, LocalFunction } from './lambda/runner';
+import type { MessageAttribute } from './emulators/sqs';
 import { readApi, startApi } from './api-gateway';
 import { LocalSns } from './sns';
 import { LocalEvents } from './events';
@@ -48,6 +52,8 @@ export interface RuntimeOptions {
   readonly lambdaConcurrency?: number;
   /** Seconds between TTL sweeps. @default 60 */
   readonly ttlSweepSeconds?: number;
+  /** Tests only: put an S3 fault proxy in front of s3rver and return `faults`. @default false */
+  readonly faultInjection?: boolean;
 }
 
 export interface Endpoints {
@@ -59,6 +65,9 @@ export interface Endpoints {
   s3: string;
   stepfunctions: string;
   secretsmanager: string;
+  sqs: string;
+  /** Queue URLs by queue name (the dead-letter queues), for @aws-sdk/client-sqs at the `sqs` endpoint. */
+  queueUrls: Record<string, string>;
   slackSink: string;
   stateMachineArn: string;
   tableName: string;
@@ -74,6 +83,8 @@ export interface Runtime {
   readonly endpoints: Endpoints;
   /** Replaces a function's extra environment (same keys as functionEnv); its warm sandboxes are retired. */
   setFunctionEnv(key: string, vars: Record<string, unknown>): void;
+  /** Fault injection, only when started with `faultInjection: true`. */
+  readonly faults?: Faults;
   stop(): Promise<void>;
 }
 
@@ -126,12 +137,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     cleanups.push(() => dynamo.close());
 
     const buckets = resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => resolver.physicalName(id));
-    const s3 = await startS3(portFor(2), options.inMemory ? undefined : join(dataDir, 's3'), buckets);
+    // With fault injection, s3rver moves to a free port behind a proxy that can fail chosen PUTs.
+    const s3 = await startS3(options.faultInjection ? 0 : portFor(2), options.inMemory ? undefined : join(dataDir, 's3'), buckets);
     cleanups.push(() => s3.close());
+    const s3Proxy = options.faultInjection ? await startS3FaultProxy(portFor(2), s3.endpoint) : undefined;
+    if (s3Proxy) cleanups.push(() => s3Proxy.close());
+    const s3Endpoint = s3Proxy?.endpoint ?? s3.endpoint;
 
     const awsServices: AwsJsonService[] = [];
     const awsJson = await startAwsJsonServer(portFor(3), awsServices);
     cleanups.push(() => new Promise((r) => awsJson.server.close(() => r())));
+    const queues = new LocalQueues(readQueues(stack, resolver), awsJson.endpoint, options.inMemory ? undefined : join(dataDir, 'sqs'));
+    awsServices.push(queues.service());
+    cleanups.push(() => queues.close());
 
     const tables: TableSpec[] = [];
     for (const [id, res] of [...resourcesOfType(template, 'AWS::DynamoDB::Table'), ...resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')]) {
@@ -180,13 +198,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     awsServices.push(secretsService(secrets));
 
-    const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3.endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint };
+    const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3Endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint };
     const specs = readFunctions(stack, resolver, endpointsForFunctions, join(dataDir, 'inline'));
     const extraEnv = matchFunctionEnv(specs, options.functionEnv ?? {});
     const runnerOptions = {
       maxConcurrency: options.lambdaConcurrency ?? 4,
       printLogs: options.functionLogs ?? !options.quiet,
       timeScale,
+      deadLetter: (targetArn: string, letter: DeadLetter) => deadLetter(targetArn, letter.body, letter.attributes),
     };
     const functions = specs.map((s) => new LocalFunction(s, runnerOptions, extraEnv.get(s.logicalId)));
     cleanups.push(() => Promise.all(functions.map((f) => f.stop())).then(() => undefined));
@@ -195,7 +214,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       return functions.find((f) => f.spec.arn === base || f.spec.name === base);
     };
 
-    const sns = new LocalSns(stack, resolver, functionByArn);
+    const sns = new LocalSns(stack, resolver, functionByArn, (queueArn, body) => deadLetter(queueArn, body));
+    // Dead letters go to a queue (or a topic) of the template; a target that is neither fails the start.
+    const deadLetter = (targetArn: string, body: string, attributes?: Record<string, MessageAttribute>): string => {
+      const queue = queues.find(targetArn);
+      if (queue) return `${queue.name} (message ${queues.send(queue.arn, body, attributes).MessageId})`;
+      if (sns.has(targetArn)) return `topic ${targetArn.split(':').pop()} (message ${sns.publish({ TopicArn: targetArn, Message: body }, 'dead letter').MessageId})`;
+      throw new Error(`dead-letter target ${targetArn} is neither a queue nor a topic of the template`);
+    };
+    for (const target of [...functions.flatMap((f) => (f.spec.deadLetterArn ? [f.spec.deadLetterArn] : [])), ...sns.deadLetterTargets]) {
+      if (!queues.find(target) && !sns.has(target)) throw new Error(`Dead-letter target ${target} is neither an SQS queue nor an SNS topic of the template`);
+    }
 
     const machines: LocalStateMachine[] = [];
     const definitions = new Map<string, string>();
@@ -205,7 +234,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       if (machine) return void machine.start(payload);
       if (sns.has(targetArn)) return void sns.publish({ TopicArn: targetArn, Message: payload }, source);
       const fn = functionByArn(targetArn);
-      if (fn) return fn.invokeAsync(JSON.parse(payload), source);
+      if (fn) return void fn.invokeAsync(JSON.parse(payload), source);
     });
     const invokeTask = async (fnArn: string, payload: unknown) => {
       const fn = functionByArn(fnArn);
@@ -296,9 +325,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       apiStage: apiDef?.stage ?? '',
       apiKey,
       dynamodb: dynamo.endpoint,
-      s3: s3.endpoint,
+      s3: s3Endpoint,
       stepfunctions: awsJson.endpoint,
       secretsmanager: awsJson.endpoint,
+      sqs: awsJson.endpoint,
+      queueUrls: Object.fromEntries(queues.queues.map((q) => [q.name, queues.urlOf(q)])),
       slackSink: slack.url.replace(/\/services\/.*/, ''),
       stateMachineArn: machines[0]?.arn ?? '',
       tableName: tableNames[0] ?? '',
@@ -321,6 +352,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           if (env && Object.keys(env).length) fn.setExtraEnv(env);
         }
       },
+      faults: s3Proxy ? createFaults(dynamo, s3Proxy, slack) : undefined,
       stop,
     };
   } catch (error) {

@@ -10,7 +10,12 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
 interface Subscription {
   readonly arn: string;
   readonly fn: LocalFunction;
+  /** RedrivePolicy.deadLetterTargetArn: where SNS puts a message it could not deliver to the function. */
+  readonly deadLetterArn?: string;
 }
+
+/** Sends an undeliverable message to a subscription's dead-letter queue; returns the queue's name. */
+export type SnsDeadLetter = (queueArn: string, body: string) => string;
 
 export interface PublishInput {
   readonly TopicArn?: string;
@@ -26,7 +31,12 @@ export interface PublishInput {
 export class LocalSns {
   private readonly topics = new Map<string, Subscription[]>();
 
-  constructor(stack: StackAssembly, resolver: Resolver, functionByArn: (arn: string) => LocalFunction | undefined) {
+  constructor(
+    stack: StackAssembly,
+    resolver: Resolver,
+    functionByArn: (arn: string) => LocalFunction | undefined,
+    private readonly deadLetter?: SnsDeadLetter,
+  ) {
     for (const [id] of resourcesOfType(stack.template, 'AWS::SNS::Topic')) this.topics.set(resolver.ref(id), []);
     for (const [id, sub] of resourcesOfType(stack.template, 'AWS::SNS::Subscription')) {
       const p = resolver.resolve(sub.Properties ?? {}) as Record<string, unknown>;
@@ -40,8 +50,14 @@ export class LocalSns {
       }
       const fn = functionByArn(String(p.Endpoint));
       if (!fn) throw new Error(`SNS subscription ${id}: endpoint ${String(p.Endpoint)} is not a function of the template`);
-      subscriptions.push({ arn: `${topicArn}:${randomUUID()}`, fn });
+      const deadLetterArn = (p.RedrivePolicy as { deadLetterTargetArn?: string } | undefined)?.deadLetterTargetArn;
+      subscriptions.push({ arn: `${topicArn}:${randomUUID()}`, fn, deadLetterArn });
     }
+  }
+
+  /** Every subscription's dead-letter queue, so the runtime can check at start that each exists. */
+  get deadLetterTargets(): string[] {
+    return [...this.topics.values()].flatMap((subs) => subs.flatMap((s) => (s.deadLetterArn ? [s.deadLetterArn] : [])));
   }
 
   has(topicArn: string): boolean {
@@ -64,32 +80,29 @@ export class LocalSns {
     const attributes: Record<string, { Type: string; Value?: string }> = {};
     for (const [k, v] of Object.entries(input.MessageAttributes ?? {})) attributes[k] = { Type: v.DataType, Value: v.StringValue };
     log('sns', `${topicArn.split(':').pop()} <- ${source}: ${input.Subject ?? message.slice(0, 120)} (${subscriptions.length} subscriber(s))`);
+    const timestamp = new Date().toISOString();
     for (const sub of subscriptions) {
-      sub.fn.invokeAsync(
-        {
-          Records: [
-            {
-              EventSource: 'aws:sns',
-              EventVersion: '1.0',
-              EventSubscriptionArn: sub.arn,
-              Sns: {
-                Type: 'Notification',
-                MessageId: messageId,
-                TopicArn: topicArn,
-                Subject: input.Subject ?? null,
-                Message: message,
-                Timestamp: new Date().toISOString(),
-                SignatureVersion: '1',
-                Signature: 'local',
-                SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/local.pem',
-                UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe',
-                MessageAttributes: attributes,
-              },
-            },
-          ],
-        },
-        `SNS ${topicArn.split(':').pop()}`,
-      );
+      const sns = {
+        Type: 'Notification',
+        MessageId: messageId,
+        TopicArn: topicArn,
+        Subject: input.Subject ?? null,
+        Message: message,
+        Timestamp: timestamp,
+        SignatureVersion: '1',
+        Signature: 'local',
+        SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/local.pem',
+        UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe',
+        MessageAttributes: attributes,
+      };
+      const event = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: sub.arn, Sns: sns }] };
+      if (sub.fn.invokeAsync(event, `SNS ${topicArn.split(':').pop()}`)) continue;
+      // Lambda refused the event (the local runtime is stopping): SNS's redrive policy keeps the message.
+      if (sub.deadLetterArn && this.deadLetter) {
+        warn(`sns: ${sub.fn.spec.label} did not accept message ${messageId}; sent to the dead-letter queue ${this.deadLetter(sub.deadLetterArn, JSON.stringify(sns))}`);
+      } else {
+        warn(`sns: ${sub.fn.spec.label} did not accept message ${messageId} and the subscription has no dead-letter queue: it is lost`);
+      }
     }
     return { MessageId: messageId };
   }

@@ -1,4 +1,5 @@
 import { AddressInfo } from 'node:net';
+import { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:http';
 import {
   CreateTableCommand,
@@ -26,6 +27,12 @@ export interface TableSpec {
 export interface DynamoEmulator {
   readonly endpoint: string;
   readonly client: DynamoDBClient;
+  /**
+   * Stops listening and cuts open connections, keeping the data, so clients see connection errors as
+   * when DynamoDB is unreachable; `resume` listens on the same port again. For fault tests.
+   */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,12 +40,24 @@ export interface DynamoEmulator {
 export async function startDynamo(port: number, path: string | undefined): Promise<DynamoEmulator> {
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await listen(server, port, 'dynamodb');
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const actualPort = (server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${actualPort}`;
   const client = new DynamoDBClient(localClientConfig(endpoint));
   return {
     endpoint,
     client,
+    // http.Server's own close: dynalite's close() would also close its store, and an in-memory one is lost with it.
+    pause: () =>
+      new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        HttpServer.prototype.close.call(server, () => resolve());
+        server.closeAllConnections();
+      }),
+    resume: async () => {
+      if (!server.listening) await listen(server, actualPort, 'dynamodb');
+    },
     close: async () => {
+      if (!server.listening) await listen(server, actualPort, 'dynamodb');
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -11,9 +11,14 @@ export interface SlackMessage {
   readonly summary: string;
 }
 
+/** What an interceptor makes the sink do with a webhook post instead of accepting it. */
+export type SlackFailure = { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string } | 'reset';
+
 export interface SlackSink {
   readonly url: string;
   readonly messages: SlackMessage[];
+  /** Test hook (fault injection): sees every webhook post first and may fail it; unset, every post is accepted. */
+  setInterceptor(interceptor: ((path: string) => SlackFailure | undefined) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +38,7 @@ function textOf(body: unknown): string {
  */
 export async function startSlackSink(port: number): Promise<SlackSink> {
   const messages: SlackMessage[] = [];
+  let interceptor: ((path: string) => SlackFailure | undefined) | undefined;
   const server: Server = createServer(async (req, res) => {
     if (req.url === '/messages' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(messages));
@@ -48,6 +54,15 @@ export async function startSlackSink(port: number): Promise<SlackSink> {
       return;
     }
     const raw = (await readBody(req)).toString('utf8');
+    const failure = interceptor?.(req.url ?? '/');
+    if (failure === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (failure) {
+      res.writeHead(failure.status, { 'content-type': 'text/plain', ...failure.headers }).end(failure.body ?? '');
+      return;
+    }
     let body: unknown = raw;
     try {
       body = JSON.parse(raw);
@@ -63,6 +78,9 @@ export async function startSlackSink(port: number): Promise<SlackSink> {
   return {
     url: `http://127.0.0.1:${actual}/services/local/webhook`,
     messages,
+    setInterceptor: (fn) => {
+      interceptor = fn;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

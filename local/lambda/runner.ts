@@ -33,6 +33,21 @@ export interface RunnerOptions {
   readonly printLogs: boolean;
   /** Scales the delays between async retries (LOCAL_TIME_SCALE). */
   readonly timeScale: number;
+  /**
+   * Delivers an async event that failed every attempt to the function's dead-letter target (an SQS queue
+   * or SNS topic of the template) and returns where it went; without it the event is reported as lost.
+   */
+  readonly deadLetter?: (targetArn: string, letter: DeadLetter) => string;
+}
+
+/** What Lambda sends to a dead-letter queue: the event as the body, and why it failed as attributes. */
+export interface DeadLetter {
+  readonly body: string;
+  readonly attributes: {
+    readonly RequestID: { DataType: 'String'; StringValue: string };
+    readonly ErrorCode: { DataType: 'Number'; StringValue: string };
+    readonly ErrorMessage: { DataType: 'String'; StringValue: string };
+  };
 }
 
 let workerSource: string | undefined;
@@ -86,11 +101,11 @@ export class LocalFunction {
     return { ...this.spec.env, ...this.extraEnv };
   }
 
-  /** Synchronous (RequestResponse) invocation. */
-  async invoke(event: unknown): Promise<InvokeResult> {
+  /** Synchronous (RequestResponse) invocation; async retries pass the event's request id again, as Lambda does. */
+  async invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeResult> {
     if (this.stopped) return { ok: false, error: { errorType: 'Runtime.Stopped', errorMessage: 'The local runtime is stopping' } };
     const sandbox = await this.acquire();
-    const id = randomUUID();
+    const id = requestId;
     const started = Date.now();
     return new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
@@ -107,12 +122,15 @@ export class LocalFunction {
   }
 
   /**
-   * Asynchronous (Event) invocation as SNS and EventBridge use it: returns at once; failures are retried
-   * with Lambda's delays (1 min, then 2 min, scaled), then reported as dead-lettered.
+   * Asynchronous (Event) invocation as SNS and EventBridge use it: returns at once (false when the
+   * function no longer accepts events); failures are retried with Lambda's delays (1 min, then 2 min,
+   * scaled), then the event goes to the dead-letter target.
    */
-  invokeAsync(event: unknown, source: string): void {
+  invokeAsync(event: unknown, source: string): boolean {
+    if (this.stopped) return false;
+    const requestId = randomUUID();
     const attempt = async (n: number): Promise<void> => {
-      const result = await this.invoke(event);
+      const result = await this.invoke(event, requestId);
       if (result.ok || this.stopped) return;
       if (n < this.spec.asyncRetries) {
         const delay = 60_000 * (n + 1) * this.options.timeScale;
@@ -120,10 +138,33 @@ export class LocalFunction {
         setTimeout(() => void attempt(n + 1), delay).unref();
         return;
       }
-      const where = this.spec.deadLetterArn ? `would go to ${this.spec.deadLetterArn}` : 'is dropped (no dead-letter queue)';
-      warn(`${this.spec.label}: event from ${source} failed after ${n + 1} attempts (${result.error.errorType}: ${result.error.errorMessage}); in AWS it ${where}`);
+      this.deadLetter(event, source, n + 1, requestId, result.error);
     };
     void attempt(0);
+    return true;
+  }
+
+  private deadLetter(event: unknown, source: string, attempts: number, requestId: string, error: LambdaError): void {
+    const failure = `${this.spec.label}: event from ${source} failed after ${attempts} attempts (${error.errorType}: ${error.errorMessage})`;
+    const target = this.spec.deadLetterArn;
+    if (!target || !this.options.deadLetter) {
+      warn(`${failure}; no dead-letter queue, the event is dropped`);
+      return;
+    }
+    // Lambda's DLQ message: the event as the body; ErrorCode is the HTTP status of the invoke (200 for a function error).
+    const letter: DeadLetter = {
+      body: JSON.stringify(event),
+      attributes: {
+        RequestID: { DataType: 'String', StringValue: requestId },
+        ErrorCode: { DataType: 'Number', StringValue: '200' },
+        ErrorMessage: { DataType: 'String', StringValue: truncateUtf8(error.errorMessage || error.errorType, 1024) },
+      },
+    };
+    try {
+      warn(`${failure}; sent to the dead-letter queue ${this.options.deadLetter(target, letter)}`);
+    } catch (deliveryError) {
+      warn(`${failure}; the dead-letter target ${target} refused it (${String(deliveryError)}): the event is lost`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -216,4 +257,11 @@ export class LocalFunction {
     if (i >= 0) this.sandboxes.splice(i, 1);
     void sandbox.worker.terminate();
   }
+}
+
+/** Lambda keeps the first 1 KB of the error message. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  return bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
 }

@@ -2,10 +2,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeExecutionCommandOutput, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Endpoints } from '../../local/runtime';
+import type { Faults } from '../../local/faults';
 import type { SlackMessage } from '../../local/emulators/slack-sink';
 import { E2E_ASSEMBLY, ROOT } from './paths';
 
@@ -93,15 +95,87 @@ export async function startLocalRuntime(
   };
 }
 
-export async function slackMessages(runtime: LocalRuntime): Promise<SlackMessage[]> {
+export async function slackMessages(runtime: Pick<LocalRuntime, 'endpoints'>): Promise<SlackMessage[]> {
   const res = await fetch(`${runtime.endpoints.slackSink}/messages`);
   return (await res.json()) as SlackMessage[];
 }
 
-export function postOrders(runtime: LocalRuntime, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function postOrders(runtime: Pick<LocalRuntime, 'endpoints'>, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${runtime.endpoints.api}/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': runtime.endpoints.apiKey, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+export interface FaultRuntime {
+  readonly endpoints: Endpoints;
+  readonly faults: Faults;
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly sfn: SFNClient;
+  readonly sqs: SQSClient;
+  setFunctionEnv(key: string, vars: Record<string, unknown>): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the runtime in the test process with fault injection (free ports, in memory, no waiting), so a
+ * test can stop DynamoDB, fail S3 puts or make Slack fail through `faults` while it drives the system.
+ */
+export async function startFaultRuntime(functionEnv: Record<string, Record<string, string>> = {}): Promise<FaultRuntime> {
+  // Loaded here so the files that start the runtime as a child process do not load it into Jest.
+  const { startRuntime } = await import('../../local/runtime');
+  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-faults-'));
+  const runtime = await startRuntime({
+    cdkOut: join(ROOT, E2E_ASSEMBLY),
+    port: 0,
+    inMemory: true,
+    timeScale: 0,
+    quiet: true,
+    dataDir,
+    functionEnv,
+    faultInjection: true,
+  });
+  const { endpoints } = runtime;
+  const config = (endpoint: string) => ({ endpoint, region: endpoints.region, credentials: endpoints.credentials });
+  const clients = {
+    dynamodb: new DynamoDBClient(config(endpoints.dynamodb)),
+    s3: new S3Client({ ...config(endpoints.s3), forcePathStyle: true }),
+    sfn: new SFNClient(config(endpoints.stepfunctions)),
+    sqs: new SQSClient(config(endpoints.sqs)),
+  };
+  if (!runtime.faults) throw new Error('the runtime did not enable fault injection');
+  return {
+    endpoints,
+    faults: runtime.faults,
+    ...clients,
+    setFunctionEnv: runtime.setFunctionEnv,
+    stop: async () => {
+      Object.values(clients).forEach((c) => c.destroy());
+      await runtime.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a run with @aws-sdk/client-sfn and waits until it is no longer RUNNING. */
+export async function runToEnd(sfn: SFNClient, stateMachineArn: string, name: string, timeoutMs = 120_000): Promise<DescribeExecutionCommandOutput> {
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: '{}' }));
+  return waitFor(`run ${name}`, async () => {
+    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return d.status === 'RUNNING' ? undefined : d;
+  }, timeoutMs);
+}
+
+/** Every record_id in a table (paginated scan). */
+export async function scanIds(dynamodb: DynamoDBClient, tableName: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ProjectionExpression: 'record_id', ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) ids.add(String(item.record_id?.S));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return ids;
 }

@@ -1,0 +1,104 @@
+// Scenarios: Slack webhook down (connection reset) and answering 429 always -> the notifier retries, Lambda retries the async invocation, and the alert lands in the dead-letter queue (read with @aws-sdk/client-sqs, Lambda's DLQ attributes); Slack recovering after a few 429s -> the alert is delivered once and the DLQ stays empty.
+import { GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { join } from 'node:path';
+import { loadStack, resourcesOfType } from '../../local/assembly';
+import { FaultRuntime, runToEnd, slackMessages, startFaultRuntime, waitFor } from './harness';
+import { E2E_ASSEMBLY, ROOT } from './paths';
+
+let runtime: FaultRuntime;
+let queueUrl: string;
+
+/** The notifier's retry settings, from the template the runtime runs: attempts per invocation and Lambda's async retries. */
+function notifierRetries(): { postsPerInvocation: number; invocations: number } {
+  const { template } = loadStack(join(ROOT, E2E_ASSEMBLY), 'Local');
+  const [[id, fn]] = resourcesOfType(template, 'AWS::Lambda::Function').filter(
+    ([, f]) => (f.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables?.POWERTOOLS_SERVICE_NAME === 'slack-notifier',
+  );
+  const invokeConfig = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => JSON.stringify(c.Properties?.FunctionName).includes(id));
+  const variables = (fn.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+  return {
+    postsPerInvocation: Number(variables.SLACK_MAX_ATTEMPTS),
+    invocations: 1 + Number(invokeConfig?.[1].Properties?.MaximumRetryAttempts ?? 2),
+  };
+}
+
+async function queueDepth(): Promise<number> {
+  const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  return Number(Attributes?.ApproximateNumberOfMessages);
+}
+
+/** A run with one rejected order publishes exactly one failed-orders alert naming the run. */
+async function runWithOneAlert(name: string): Promise<void> {
+  const run = await runToEnd(runtime.sfn, runtime.endpoints.stateMachineArn, name);
+  expect(run.status).toBe('SUCCEEDED');
+  expect(JSON.parse(String(run.output))).toMatchObject({ rejected: 1 });
+}
+
+beforeAll(async () => {
+  runtime = await startFaultRuntime({
+    'fetch-results': { AUCTION_READY_PROBABILITY: '1', AUCTION_ORDER_COUNT: '2', AUCTION_REJECTED_SHARE: '0.5', AUCTION_SEED: 'faults-slack' },
+  });
+  const urls = Object.entries(runtime.endpoints.queueUrls).filter(([name]) => /dlq|dead/i.test(name));
+  expect(urls).toHaveLength(1);
+  queueUrl = urls[0][1];
+});
+
+afterEach(async () => {
+  await runtime.faults.clear();
+  await runtime.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe.each([
+  ['down (connection reset)', 'down' as const],
+  ['answering 429', 429],
+])('Slack webhook %s for good', (_label, status) => {
+  it('retries in the notifier and in Lambda, then keeps the alert in the dead-letter queue', async () => {
+    const { postsPerInvocation, invocations } = notifierRetries();
+    const name = `faults-slack-${status}-${Date.now()}`;
+    runtime.faults.slack({ status, times: 'always' });
+
+    await runWithOneAlert(name);
+    await waitFor('the alert in the dead-letter queue', async () => ((await queueDepth()) === 1 ? true : undefined), 60_000);
+
+    const posts = runtime.faults.slackPosts();
+    expect(posts).toHaveLength(postsPerInvocation * invocations);
+    expect(posts.every((p) => p.status === status)).toBe(true);
+    expect((await slackMessages(runtime)).filter((m) => JSON.stringify(m.body).includes(name))).toHaveLength(0);
+
+    const { Messages = [] } = await runtime.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+    );
+    expect(Messages).toHaveLength(1);
+    // Lambda's dead letter: the SNS event as the body, the failure in message attributes.
+    const event = JSON.parse(String(Messages[0].Body));
+    expect(event.Records[0].Sns.Message).toContain(name);
+    expect(JSON.parse(event.Records[0].Sns.Message)).toMatchObject({ kind: 'failed-orders', executionName: name });
+    expect(Messages[0].MessageAttributes).toMatchObject({
+      RequestID: { DataType: 'String', StringValue: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+      ErrorCode: { DataType: 'Number', StringValue: '200' },
+      ErrorMessage: { DataType: 'String', StringValue: expect.stringContaining('Slack delivery failed') },
+    });
+  });
+});
+
+it('delivers the alert once Slack stops answering 429, crossing a Lambda retry, and leaves the dead-letter queue empty', async () => {
+  const { postsPerInvocation } = notifierRetries();
+  const failures = postsPerInvocation + 1; // the whole first invocation and the first post of the retry
+  const name = `faults-slack-recovers-${Date.now()}`;
+  runtime.faults.slack({ status: 429, times: failures });
+
+  await runWithOneAlert(name);
+  const delivered = await waitFor('the alert in Slack', async () => {
+    const messages = (await slackMessages(runtime)).filter((m) => JSON.stringify(m.body).includes(name));
+    return messages.length > 0 ? messages : undefined;
+  }, 60_000);
+
+  expect(delivered).toHaveLength(1);
+  const posts = runtime.faults.slackPosts();
+  expect(posts.map((p) => p.status)).toEqual([...Array(failures).fill(429), 200]);
+  expect(await queueDepth()).toBe(0);
+});
