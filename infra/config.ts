@@ -34,8 +34,16 @@ export interface StageConfig {
     readonly pollInterval: Duration;
     /** Questions asked before the run fails with ResultsNotReady. */
     readonly maxPollAttempts: number;
-    /** store-result invocations running at once inside the Map. */
+    /** store-result invocations running at once inside the Map (and inside each batch of a large run). */
     readonly mapConcurrency: number;
+    /** Largest result set that travels in the state; larger ones go through S3 and a Distributed Map. */
+    readonly inlineOrdersLimit: number;
+    /** Orders per child execution of the Distributed Map. */
+    readonly batchSize: number;
+    /** Child executions running at once. */
+    readonly batchConcurrency: number;
+    /** Days before a run's working files (orders file, map results, failure list) expire. */
+    readonly workFilesExpireAfterDays: number;
     /** Days before stored results move to infrequent access, and before they expire. */
     readonly infrequentAccessAfterDays: number;
     readonly expireAfterDays: number;
@@ -64,6 +72,10 @@ const common = {
     pollInterval: Duration.seconds(60),
     maxPollAttempts: 30,
     mapConcurrency: 10,
+    inlineOrdersLimit: 1000,
+    batchSize: 500,
+    batchConcurrency: 20,
+    workFilesExpireAfterDays: 14,
     infrequentAccessAfterDays: 30,
     expireAfterDays: 365,
   },
@@ -110,6 +122,10 @@ export function validateStageConfig(config: StageConfig): void {
   }
   if (results.maxPollAttempts < 1 || results.mapConcurrency < 1) {
     problems.push('results.maxPollAttempts and results.mapConcurrency must be at least 1');
+  }
+  // One inline Map item costs about 5 history events and up to ~250 bytes of state: keep both limits far away.
+  if (results.inlineOrdersLimit > 2000 || results.batchSize > 2000 || results.batchSize < 1 || results.batchConcurrency < 1) {
+    problems.push('results.inlineOrdersLimit and results.batchSize must be 1..2000 (Step Functions history and payload limits), results.batchConcurrency at least 1');
   }
   for (const [name, value] of Object.entries({ readyProbability: auction.readyProbability, rejectedShare: auction.rejectedShare, malformedProbability: auction.malformedProbability })) {
     if (value < 0 || value > 1) problems.push(`auction.${name} must be between 0 and 1`);

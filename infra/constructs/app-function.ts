@@ -105,15 +105,21 @@ export class AppFunction extends NodejsFunction {
   /** Lets the function put objects under `prefix` in the bucket; the bucket name goes to `envName`. */
   bindBucketPut(bucket: s3.IBucket, envName: string, prefix: string): this {
     // Only PutObject: `grantPut` would add s3:Abort* which a single-part writer never needs.
-    this.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      resources: [bucket.arnForObjects(`${prefix}*`)],
-    }));
+    return this.allowObjects(bucket, 's3:PutObject', prefix, envName);
+  }
+
+  /** Lets the function read objects under `prefix` in the bucket; the bucket name goes to `envName`. */
+  bindBucketRead(bucket: s3.IBucket, envName: string, prefix: string): this {
+    return this.allowObjects(bucket, 's3:GetObject', prefix, envName);
+  }
+
+  private allowObjects(bucket: s3.IBucket, action: string, prefix: string, envName: string): this {
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: [bucket.arnForObjects(`${prefix}*`)] }));
     this.addEnvironment(envName, bucket.bucketName);
     const objects = `Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/${prefix}*`;
     NagSuppressions.addResourceSuppressions(this.role!, [{
       id: 'AwsSolutions-IAM5',
-      reason: `Result keys are made per run and item, so the function may put any object under ${prefix} and nowhere else.`,
+      reason: `Object keys are made per run and item at run time, so the function gets ${action} on ${prefix} and nowhere else.`,
       appliesTo: [objects],
     }], true);
     return this;

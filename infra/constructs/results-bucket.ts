@@ -8,6 +8,8 @@ export interface ResultsBucketProps {
   readonly namePrefix: string;
   readonly infrequentAccessAfterDays: number;
   readonly expireAfterDays: number;
+  /** Expiry of the runs' working files under runs/ and map-results/. */
+  readonly workFilesExpireAfterDays: number;
 }
 
 /** Accepted order results for later analysis (SPEC 2.4): private, TLS only, encrypted, aged out. */
@@ -32,6 +34,12 @@ export class ResultsBucket extends Construct {
           noncurrentVersionExpiration: Duration.days(30),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        ...['runs/', 'map-results/'].map((prefix) => ({
+          id: `expire-${prefix.replace('/', '')}`,
+          prefix,
+          expiration: Duration.days(props.workFilesExpireAfterDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        })),
       ],
     });
     NagSuppressions.addResourceSuppressions(this.bucket, [{

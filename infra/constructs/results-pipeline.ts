@@ -35,6 +35,7 @@ export class ResultsPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly fetchResults: AppFunction;
   public readonly storeResult: AppFunction;
+  public readonly summarizeRun: AppFunction;
 
   constructor(scope: Construct, id: string, props: ResultsPipelineProps) {
     super(scope, id);
@@ -52,14 +53,24 @@ export class ResultsPipeline extends Construct {
         AUCTION_REJECTED_SHARE: String(auction.rejectedShare),
         AUCTION_MALFORMED_PROBABILITY: String(auction.malformedProbability),
         ...(auction.seed === undefined ? {} : { AUCTION_SEED: auction.seed }),
+        ORDERS_INLINE_LIMIT: String(results.inlineOrdersLimit),
       },
-    });
+    }).bindBucketPut(props.bucket, 'RESULTS_BUCKET_NAME', 'runs/');
     this.storeResult = new AppFunction(this, 'StoreResultFunction', {
       handler: 'store-result',
       description: 'Stores one accepted order result in S3; rejects rejected ones',
       namePrefix: config.prefix,
       logRetention: config.logRetention,
     }).bindBucketPut(props.bucket, 'RESULTS_BUCKET_NAME', 'orders/');
+    this.summarizeRun = new AppFunction(this, 'SummarizeRunFunction', {
+      handler: 'summarize-run',
+      description: 'Counts a large run from the Distributed Map results and lists its failures',
+      namePrefix: config.prefix,
+      logRetention: config.logRetention,
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      environment: { ALERT_FAILURES_LIMIT: '20' },
+    }).bindBucketRead(props.bucket, 'RESULTS_BUCKET_NAME', 'map-results/').bindBucketPut(props.bucket, 'RESULTS_BUCKET_NAME', 'runs/');
 
     const definition = this.definition(props);
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
@@ -136,37 +147,6 @@ export class ResultsPipeline extends Construct {
       resultPath: '$.poll',
     });
 
-    const store = new tasks.LambdaInvoke(this, 'StoreResult', {
-      lambdaFunction: this.storeResult,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-    });
-    store.addRetry({
-      errors: TRANSIENT_ERRORS,
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      maxAttempts: 3,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    const outcome = (status: string) => ({
-      status,
-      index: sfn.JsonPath.numberAt('$.index'),
-      order: sfn.JsonPath.objectAt('$.order'),
-      error: sfn.JsonPath.stringAt('$.error.Error'),
-    });
-    // A rejection is fully described by the order and the error name; the Cause (message and stack
-    // trace) is kept only for unexpected failures, so the run's payload and alert stay small.
-    store.addCatch(new sfn.Pass(this, 'RecordRejected', { parameters: outcome('rejected') }), {
-      errors: ['OrderRejected'],
-      resultPath: '$.error',
-    });
-    store.addCatch(new sfn.Pass(this, 'RecordFailed', {
-      parameters: { ...outcome('failed'), cause: sfn.JsonPath.stringAt('$.error.Cause') },
-    }), {
-      errors: [sfn.Errors.ALL],
-      resultPath: '$.error',
-    });
-
     const map = new sfn.Map(this, 'StoreEachOrder', {
       itemsPath: '$.auction.orders',
       itemSelector: {
@@ -178,7 +158,7 @@ export class ResultsPipeline extends Construct {
       maxConcurrency: results.mapConcurrency,
       resultPath: '$.results',
     });
-    map.itemProcessor(store);
+    map.itemProcessor(this.storeOneOrder(''));
 
     const partition = new sfn.Pass(this, 'PartitionResults', {
       parameters: {
@@ -199,6 +179,10 @@ export class ResultsPipeline extends Construct {
           failed: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failed')),
         },
         failures: sfn.JsonPath.listAt('$.failures'),
+        // At most inlineOrdersLimit orders take this path, so the full list fits in the alert.
+        failuresTruncated: 0,
+        // No list in S3 on this path; CDK drops null values, and the notifier reads '' as "none".
+        failuresKey: '',
       },
     });
     const buildAlert = new sfn.Pass(this, 'BuildAlert', {
@@ -208,6 +192,8 @@ export class ResultsPipeline extends Construct {
         stateMachineArn: sfn.JsonPath.stateMachineId,
         summary: sfn.JsonPath.objectAt('$.summary'),
         failures: sfn.JsonPath.listAt('$.failures'),
+        failuresTruncated: sfn.JsonPath.numberAt('$.failuresTruncated'),
+        failuresKey: sfn.JsonPath.stringAt('$.failuresKey'),
       },
       resultPath: '$.alert',
     });
@@ -220,29 +206,141 @@ export class ResultsPipeline extends Construct {
     const done = new sfn.Succeed(this, 'Done', { outputPath: '$.summary' });
 
     map.addCatch(invalid, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const anyFailures = new sfn.Choice(this, 'AnyFailures?')
+      .when(sfn.Condition.or(
+        sfn.Condition.numberGreaterThan('$.summary.rejected', 0),
+        sfn.Condition.numberGreaterThan('$.summary.failed', 0),
+      ), buildAlert.next(alert).next(done))
+      .otherwise(done);
+    const resultsAre = (value: boolean) => [
+      sfn.Condition.isBoolean('$.auction.results'),
+      sfn.Condition.booleanEquals('$.auction.results', value),
+    ];
 
     return start
       .next(fetch)
       .next(new sfn.Choice(this, 'ResultsReady?')
+        .when(sfn.Condition.and(...resultsAre(true), sfn.Condition.isPresent('$.auction.orders')),
+          inspect.next(ordersIsArray
+            .when(sfn.Condition.stringMatches('$.inspect.ordersJson', '[*'), map.next(partition).next(summarize).next(anyFailures))
+            .otherwise(invalid)))
         .when(sfn.Condition.and(
-          sfn.Condition.isBoolean('$.auction.results'),
-          sfn.Condition.booleanEquals('$.auction.results', true),
-          sfn.Condition.isPresent('$.auction.orders'),
-        ), inspect.next(ordersIsArray
-          .when(sfn.Condition.stringMatches('$.inspect.ordersJson', '[*'),
-            map.next(partition).next(summarize).next(new sfn.Choice(this, 'AnyFailures?')
-              .when(sfn.Condition.or(
-                sfn.Condition.numberGreaterThan('$.summary.rejected', 0),
-                sfn.Condition.numberGreaterThan('$.summary.failed', 0),
-              ), buildAlert.next(alert).next(done))
-              .otherwise(done)))
-          .otherwise(invalid)))
-        .when(sfn.Condition.and(
-          sfn.Condition.isBoolean('$.auction.results'),
-          sfn.Condition.booleanEquals('$.auction.results', false),
-        ), new sfn.Choice(this, 'AttemptsLeft?')
+          ...resultsAre(true),
+          sfn.Condition.isPresent('$.auction.ordersFile.key'),
+          sfn.Condition.isNumeric('$.auction.orderCount'),
+        ), this.storeLargeRun(props).next(anyFailures))
+        .when(sfn.Condition.and(...resultsAre(false)), new sfn.Choice(this, 'AttemptsLeft?')
           .when(sfn.Condition.numberGreaterThanEquals('$.poll.attempt', results.maxPollAttempts), notReady)
           .otherwise(wait.next(nextAttempt).next(fetch)))
         .otherwise(invalid));
+  }
+
+  /** store-result for one order: retried on transient errors, then caught so one order never stops the others. */
+  private storeOneOrder(prefix: string): sfn.IChainable {
+    const store = new tasks.LambdaInvoke(this, `${prefix}StoreResult`, {
+      lambdaFunction: this.storeResult,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+    });
+    store.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 3,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const outcome = (status: string) => ({
+      status,
+      index: sfn.JsonPath.numberAt('$.index'),
+      order: sfn.JsonPath.objectAt('$.order'),
+      error: sfn.JsonPath.stringAt('$.error.Error'),
+    });
+    // A rejection is fully described by the order and the error name; the Cause (message and stack
+    // trace) is kept only for unexpected failures, so the run's payload and alert stay small.
+    store.addCatch(new sfn.Pass(this, `${prefix}RecordRejected`, { parameters: outcome('rejected') }), {
+      errors: ['OrderRejected'],
+      resultPath: '$.error',
+    });
+    store.addCatch(new sfn.Pass(this, `${prefix}RecordFailed`, {
+      parameters: { ...outcome('failed'), cause: sfn.JsonPath.stringAt('$.error.Cause') },
+    }), {
+      errors: [sfn.Errors.ALL],
+      resultPath: '$.error',
+    });
+    return store;
+  }
+
+  /**
+   * Large runs (more than inlineOrdersLimit orders): fetch-results wrote the orders to S3; a Distributed
+   * Map reads them in batches, each batch a child execution that stores its orders with the same
+   * per-order contract and returns only counts and failures. ResultWriter keeps the children's results
+   * in S3, and summarize-run turns them into the run summary, so no state carries the whole list.
+   */
+  private storeLargeRun(props: ResultsPipelineProps): sfn.Chain {
+    const { results } = props.config;
+    const batchItems = new sfn.Map(this, 'StoreBatchItems', {
+      itemsPath: '$.Items',
+      itemSelector: {
+        order: sfn.JsonPath.objectAt('$$.Map.Item.Value.order'),
+        index: sfn.JsonPath.numberAt('$$.Map.Item.Value.index'),
+        executionName: sfn.JsonPath.stringAt('$.BatchInput.executionName'),
+        startTime: sfn.JsonPath.stringAt('$.BatchInput.startTime'),
+      },
+      maxConcurrency: results.mapConcurrency,
+    });
+    batchItems.itemProcessor(this.storeOneOrder('Batch'));
+    const batch = batchItems
+      .next(new sfn.Pass(this, 'PartitionBatch', {
+        parameters: {
+          stored: sfn.JsonPath.listAt("$[?(@.status == 'stored')]"),
+          failures: sfn.JsonPath.listAt("$[?(@.status != 'stored')]"),
+        },
+      }))
+      .next(new sfn.Pass(this, 'CountBatch', {
+        parameters: {
+          stored: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.stored')),
+          failures: sfn.JsonPath.listAt('$.failures'),
+        },
+      }));
+
+    const largeMap = new sfn.DistributedMap(this, 'StoreEachOrderFromS3', {
+      itemReader: new sfn.S3JsonItemReader({
+        bucket: props.bucket,
+        key: sfn.JsonPath.stringAt('$.auction.ordersFile.key'),
+      }),
+      itemSelector: {
+        order: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+        index: sfn.JsonPath.numberAt('$$.Map.Item.Index'),
+      },
+      itemBatcher: new sfn.ItemBatcher({
+        maxItemsPerBatch: results.batchSize,
+        // CDK passes BatchInput through as written, so the path keys carry their `.$` themselves.
+        batchInput: { 'executionName.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+      }),
+      maxConcurrency: results.batchConcurrency,
+      mapExecutionType: sfn.StateMachineType.EXPRESS,
+      // A failed batch is counted by summarize-run, never silently dropped, so it must not stop the run.
+      toleratedFailurePercentage: 100,
+      resultWriterV2: new sfn.ResultWriterV2({ bucket: props.bucket, prefix: 'map-results' }),
+      resultSelector: { resultWriterDetails: sfn.JsonPath.objectAt('$.ResultWriterDetails') },
+      resultPath: '$.mapResult',
+    });
+    largeMap.itemProcessor(batch);
+    largeMap.addCatch(new sfn.Fail(this, 'ResultsNotStored', {
+      error: 'ResultsNotStored',
+      cause: 'The Distributed Map could not read the orders file or write its results',
+    }), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const summarize = new tasks.LambdaInvoke(this, 'SummarizeLargeRun', {
+      lambdaFunction: this.summarizeRun,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({
+        executionName: sfn.JsonPath.executionName,
+        orderCount: sfn.JsonPath.numberAt('$.auction.orderCount'),
+        resultWriterDetails: sfn.JsonPath.objectAt('$.mapResult.resultWriterDetails'),
+      }),
+    });
+    summarize.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+    return largeMap.next(summarize);
   }
 }

@@ -37,6 +37,7 @@ export class AuctionStack extends Stack {
       namePrefix: config.prefix,
       infrequentAccessAfterDays: config.results.infrequentAccessAfterDays,
       expireAfterDays: config.results.expireAfterDays,
+      workFilesExpireAfterDays: config.results.workFilesExpireAfterDays,
     });
     const pipeline = new ResultsPipeline(this, 'ResultsPipeline', {
       config,
@@ -47,7 +48,7 @@ export class AuctionStack extends Stack {
       namePrefix: config.prefix,
       alertsTopic: alerts.topic,
       api: api.api,
-      functions: [api.handler, pipeline.fetchResults, pipeline.storeResult, alerts.notifier],
+      functions: [api.handler, pipeline.fetchResults, pipeline.storeResult, pipeline.summarizeRun, alerts.notifier],
       stateMachine: pipeline.stateMachine,
     });
 

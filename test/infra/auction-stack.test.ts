@@ -130,7 +130,11 @@ describe('storage', () => {
       BucketName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('order-results')])] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      LifecycleConfiguration: { Rules: [Match.objectLike({ Status: 'Enabled', ExpirationInDays: config.results.expireAfterDays })] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([
+        Match.objectLike({ Status: 'Enabled', ExpirationInDays: config.results.expireAfterDays }),
+        Match.objectLike({ Prefix: 'runs/', ExpirationInDays: config.results.workFilesExpireAfterDays }),
+        Match.objectLike({ Prefix: 'map-results/', ExpirationInDays: config.results.workFilesExpireAfterDays }),
+      ]) },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
@@ -143,7 +147,7 @@ describe('storage', () => {
 });
 
 describe('functions', () => {
-  test.each(['post-orders', 'fetch-results', 'store-result', 'slack-notifier'])('%s: Node 22 on arm64, traced, Powertools, own log group', (handler) => {
+  test.each(['post-orders', 'fetch-results', 'store-result', 'summarize-run', 'slack-notifier'])('%s: Node 22 on arm64, traced, Powertools, own log group', (handler) => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: `${config.prefix}-${handler}`,
       Runtime: 'nodejs22.x',
@@ -201,7 +205,8 @@ describe('results pipeline', () => {
     const ready = States['ResultsReady?'] as { Type: string; Choices: Array<Record<string, unknown>>; Default: string };
     expect(ready.Type).toBe('Choice');
     expect(ready.Default).toBe('InvalidAuctionResults');
-    expect(ready.Choices.map((choice) => choice.Next)).toEqual(['InspectOrders', 'AttemptsLeft?']);
+    expect(ready.Choices.map((choice) => choice.Next)).toEqual(['InspectOrders', 'StoreEachOrderFromS3', 'AttemptsLeft?']);
+    expect(JSON.stringify(ready.Choices[1])).toContain('"Variable":"$.auction.ordersFile.key","IsPresent":true');
     expect(JSON.stringify(ready.Choices[0])).toContain('"BooleanEquals":true');
     expect(JSON.stringify(ready.Choices[0])).toContain('"Variable":"$.auction.orders","IsPresent":true');
     expect(States['OrdersIsArray?']).toMatchObject({ Type: 'Choice', Default: 'InvalidAuctionResults', Choices: [{ StringMatches: '[*', Next: 'StoreEachOrder' }] });
@@ -246,6 +251,53 @@ describe('results pipeline', () => {
     expect(processor.States.RecordRejected.Parameters).toEqual({ status: 'rejected', 'index.$': '$.index', 'order.$': '$.order', 'error.$': '$.error.Error' });
     expect(processor.States.RecordFailed.Parameters).toMatchObject({ status: 'failed', 'cause.$': '$.error.Cause' });
     expect(map.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'InvalidAuctionResults' })]);
+  });
+
+  test('large result sets go through S3 and a Distributed Map of batches with the same per-order contract', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed ASL document, read field by field
+    const map = definition().States.StoreEachOrderFromS3 as Record<string, any>;
+    const bucketId = logicalIdOf('AWS::S3::Bucket', {});
+    expect(map.Type).toBe('Map');
+    expect(map.ItemReader).toEqual({
+      Resource: 'arn:<AWS::Partition>:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { Bucket: `<${bucketId}>`, 'Key.$': '$.auction.ordersFile.key' },
+    });
+    expect(map.ItemBatcher).toEqual({
+      MaxItemsPerBatch: config.results.batchSize,
+      BatchInput: { 'executionName.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+    });
+    expect(map.ItemSelector).toEqual({ 'order.$': '$$.Map.Item.Value', 'index.$': '$$.Map.Item.Index' });
+    expect(map.ResultWriter).toMatchObject({ Resource: 'arn:<AWS::Partition>:states:::s3:putObject', Parameters: { Bucket: `<${bucketId}>`, Prefix: 'map-results' } });
+    expect(map.ToleratedFailurePercentage).toBe(100);
+    expect(map.MaxConcurrency).toBe(config.results.batchConcurrency);
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    expect(map.Catch).toEqual([expect.objectContaining({ Next: 'ResultsNotStored' })]);
+    expect(map.Next).toBe('SummarizeLargeRun');
+
+    const child = map.ItemProcessor.States;
+    expect(child.StoreBatchItems).toMatchObject({ Type: 'Map', ItemsPath: '$.Items', MaxConcurrency: config.results.mapConcurrency });
+    const store = child.StoreBatchItems.ItemProcessor.States.BatchStoreResult;
+    expect(store.Resource).toBe(`<${functionNamed('store-result')}>`);
+    expect(store.Retry[0].ErrorEquals).toContain('ResultStoreUnavailable');
+    expect(store.Catch.map((c: { ErrorEquals: string[] }) => c.ErrorEquals)).toEqual([['OrderRejected'], ['States.ALL']]);
+    expect(child.CountBatch).toMatchObject({ Parameters: { 'stored.$': 'States.ArrayLength($.stored)', 'failures.$': '$.failures' }, End: true });
+
+    expect(definition().States.SummarizeLargeRun).toMatchObject({
+      Resource: `<${functionNamed('summarize-run')}>`,
+      Parameters: { 'orderCount.$': '$.auction.orderCount', 'resultWriterDetails.$': '$.mapResult.resultWriterDetails' },
+      Next: 'AnyFailures?',
+    });
+  });
+
+  test('fetch-results offloads above the inline limit, and both paths stay far below the Step Functions limits', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `${config.prefix}-fetch-results`,
+      Environment: { Variables: Match.objectLike({ ORDERS_INLINE_LIMIT: String(config.results.inlineOrdersLimit), RESULTS_BUCKET_NAME: Match.anyValue() }) },
+    });
+    // About 5 history events per inline item: the largest inline run or batch stays under 25,000 events.
+    expect(config.results.inlineOrdersLimit * 5).toBeLessThan(25_000 / 2);
+    expect(config.results.batchSize * 5).toBeLessThan(25_000 / 2);
   });
 
   test('summarizes the run and publishes ONE alert listing the failures, then ends with the summary', () => {
@@ -334,7 +386,7 @@ describe('alerts', () => {
   });
 
   test('every function has its own Errors alarm', () => {
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }))).toHaveLength(4);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }))).toHaveLength(5);
   });
 });
 

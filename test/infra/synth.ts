@@ -5,7 +5,11 @@ import { REGION, stages } from '../../infra/config';
 import { PipelineStack } from '../../infra/pipeline-stack';
 
 /** Skips esbuild bundling: infra tests assert properties; the e2e suite runs the real bundles. */
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const NO_BUNDLING = {
+  'aws:cdk:bundling-stacks': [],
+  // Same as cdk.json: without it CDK silently drops a Distributed Map's ResultWriterV2.
+  '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2': true,
+};
 
 export const TEST_SOURCE = {
   repo: 'energy-trading/energy-auction-pipeline',
