@@ -1,6 +1,6 @@
-// Scenarios: an auction platform that never has results ends the run FAILED with ResultsNotReady, and the execution-status rule alerts Slack once about it.
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { LocalRuntime, slackMessages, startLocalRuntime, waitFor } from './harness';
+// Scenarios: an auction platform that never has results is asked a bounded number of times (the definition's limit), then the run ends FAILED with ResultsNotReady, and the execution-status rule alerts Slack once about it.
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, HistoryEvent, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { findInDefinition, LocalRuntime, slackMessages, startLocalRuntime, stateMachineDefinition, waitFor } from './harness';
 
 let runtime: LocalRuntime;
 
@@ -25,6 +25,16 @@ it('fails with ResultsNotReady and alerts through the failed-execution rule', as
 
   expect(run.status).toBe('FAILED');
   expect(run.error).toBe('ResultsNotReady');
+  const [limit] = findInDefinition<{ NumericGreaterThanEquals: number }>(stateMachineDefinition(), (v) => v.Next === 'ResultsNotReady' && 'NumericGreaterThanEquals' in v);
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await runtime.sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const polls = events.filter((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'FetchResults');
+  expect(polls).toHaveLength(limit.NumericGreaterThanEquals);
   const alerts = await waitFor('the alert', async () => {
     const messages = (await slackMessages(runtime)).filter((m) => JSON.stringify(m.body).includes(name));
     return messages.length > 0 ? messages : undefined;

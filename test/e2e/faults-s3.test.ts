@@ -1,10 +1,7 @@
 // Scenarios: S3 PUTs for 2 of 6 accepted results fail always (500) -> store-result is retried (attempt count from the PUTs S3 saw), those 2 items end as `failed` in the summary and in ONE alert while the other 4 are stored; the same 2 keys failing once (503 SlowDown) -> everything stored, nothing failed, no alert.
 import { GetExecutionHistoryCommand, HistoryEvent } from '@aws-sdk/client-sfn';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { join } from 'node:path';
-import { loadStack, resourcesOfType } from '../../local/assembly';
-import { FaultRuntime, runToEnd, slackMessages, startFaultRuntime, waitFor } from './harness';
-import { E2E_ASSEMBLY, ROOT } from './paths';
+import { FaultRuntime, findInDefinition, runToEnd, slackMessages, startFaultRuntime, stateMachineDefinition, waitFor } from './harness';
 
 const ORDER_COUNT = 6;
 const FAILING = [1, 3];
@@ -14,20 +11,7 @@ let runtime: FaultRuntime;
 
 /** 1 + Retry.MaxAttempts for ResultStoreUnavailable in the synthesized definition: how often the Map runs store-result per item. */
 function storeResultInvocations(): number {
-  const { template } = loadStack(join(ROOT, E2E_ASSEMBLY), 'Local');
-  const [[, machine]] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
-  const join_ = (machine.Properties?.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-  // References (function ARNs, the topic) do not matter here; any string keeps the JSON valid.
-  const definition = JSON.parse(join_[1].map((part) => (typeof part === 'string' ? part : 'ref')).join(join_[0]));
-  const retries: Array<{ ErrorEquals: string[]; MaxAttempts?: number }> = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== 'object') return;
-    const retry = (node as { Retry?: typeof retries }).Retry;
-    if (Array.isArray(retry)) retries.push(...retry.filter((r) => r.ErrorEquals.includes('ResultStoreUnavailable')));
-    Object.values(node).forEach(visit);
-  };
-  visit(definition);
+  const retries = findInDefinition<{ MaxAttempts?: number }>(stateMachineDefinition(), (v) => Array.isArray(v.ErrorEquals) && v.ErrorEquals.includes('ResultStoreUnavailable') && !('Next' in v));
   if (retries.length !== 1) throw new Error(`expected one Retry for ResultStoreUnavailable, found ${retries.length}`);
   return 1 + (retries[0].MaxAttempts ?? 3);
 }

@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Endpoints } from '../../local/runtime';
 import type { Faults } from '../../local/faults';
 import type { SlackMessage } from '../../local/emulators/slack-sink';
+import { loadStack, resourcesOfType } from '../../local/assembly';
 import { E2E_ASSEMBLY, ROOT } from './paths';
 
 export interface LocalRuntime {
@@ -178,4 +179,23 @@ export async function scanIds(dynamodb: DynamoDBClient, tableName: string): Prom
     start = page.LastEvaluatedKey;
   } while (start);
   return ids;
+}
+
+/** The synthesized state machine definition the e2e runtime runs (references replaced by a placeholder). */
+export function stateMachineDefinition(): Record<string, unknown> {
+  const { template } = loadStack(join(ROOT, E2E_ASSEMBLY), 'Local');
+  const [[, machine]] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+  const definition = machine.Properties?.DefinitionString;
+  if (typeof definition === 'string') return JSON.parse(definition);
+  const [separator, parts] = (definition as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  // Function ARNs and the topic do not matter to the tests that read the definition; any string keeps the JSON valid.
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ref')).join(separator));
+}
+
+/** Every object in `node` (depth first) for which `match` holds: states, Retry entries, Choice rules. */
+export function findInDefinition<T>(node: unknown, match: (value: Record<string, unknown>) => boolean): T[] {
+  if (Array.isArray(node)) return node.flatMap((n) => findInDefinition<T>(n, match));
+  if (!node || typeof node !== 'object') return [];
+  const self = match(node as Record<string, unknown>) ? [node as T] : [];
+  return [...self, ...Object.values(node).flatMap((n) => findInDefinition<T>(n, match))];
 }
