@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from '../shared/clients';
+import { s3Client } from '../shared/clients/s3';
 import { ResultStoreUnavailable } from '../results/errors';
 import type { ResultReader, ResultStore } from '../results/result-store';
 

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { secretsClient } from '../shared/clients';
+import { secretsClient } from '../shared/clients/secrets-manager';
 
 /** Reads a secret's string value; a binary-only secret is a configuration error. */
 export async function readSecretString(secretId: string): Promise<string> {

@@ -12,7 +12,7 @@ import { type IngestConfig, ingestOrders } from '../orders/ingest';
 import type { OrderStore } from '../orders/order-store';
 import { readJsonBody } from '../orders/request-body';
 import { DEFAULT_MAX_ORDERS_PER_REQUEST } from '../orders/schema';
-import { dynamoDocumentClient } from '../shared/clients';
+import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { numberEnv, requireEnv } from '../shared/env';
 import { logger, metrics, tracer } from '../shared/powertools';
 

@@ -1,0 +1,14 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from '../powertools';
+
+// One module per client, so a function's bundle carries only the SDK clients it uses. Each client is
+// created once per execution environment; endpoints come from AWS_ENDPOINT_URL_<SERVICE> when set.
+let documentClient: DynamoDBDocumentClient | undefined;
+
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documentClient;
+}
