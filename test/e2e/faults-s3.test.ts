@@ -9,11 +9,16 @@ const FAILING = [1, 3];
 const SDK_ATTEMPTS = 3;
 let runtime: FaultRuntime;
 
-/** 1 + Retry.MaxAttempts for ResultStoreUnavailable in the synthesized definition: how often the Map runs store-result per item. */
+/** 1 + Retry.MaxAttempts for ResultStoreUnavailable on the inline Map's StoreResult task (small runs): how often it runs per item. */
 function storeResultInvocations(): number {
-  const retries = findInDefinition<{ MaxAttempts?: number }>(stateMachineDefinition(), (v) => Array.isArray(v.ErrorEquals) && v.ErrorEquals.includes('ResultStoreUnavailable') && !('Next' in v));
-  if (retries.length !== 1) throw new Error(`expected one Retry for ResultStoreUnavailable, found ${retries.length}`);
-  return 1 + (retries[0].MaxAttempts ?? 3);
+  type Retrier = { ErrorEquals: string[]; MaxAttempts?: number };
+  const [processor] = findInDefinition<{ States: Record<string, { Retry?: Retrier[] }> }>(
+    stateMachineDefinition(),
+    (v) => typeof v.States === 'object' && v.States !== null && 'StoreResult' in v.States,
+  );
+  const retry = processor?.States.StoreResult.Retry?.find((r) => r.ErrorEquals.includes('ResultStoreUnavailable'));
+  if (!retry) throw new Error('no StoreResult task with a Retry for ResultStoreUnavailable in the state machine definition');
+  return 1 + (retry.MaxAttempts ?? 3);
 }
 
 async function storedIndexes(name: string): Promise<number[]> {

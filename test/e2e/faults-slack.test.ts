@@ -1,5 +1,13 @@
-// Scenarios: Slack webhook down (connection reset) and answering 429 always -> the notifier retries, Lambda retries the async invocation, and the alert lands in the dead-letter queue (read with @aws-sdk/client-sqs, Lambda's DLQ attributes); Slack recovering after a few 429s -> the alert is delivered once and the DLQ stays empty.
-import { GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+// Scenarios: the dead-letter queue answers the SQS API (@aws-sdk/client-sqs: GetQueueUrl, SendMessage, ReceiveMessage with visibility timeout, DeleteMessage, unknown queue); Slack webhook down (connection reset) and answering 429 always -> the notifier retries, Lambda retries the async invocation, and the alert lands in the dead-letter queue (read with @aws-sdk/client-sqs, Lambda's DLQ attributes); Slack recovering after a few 429s -> the alert is delivered once and the DLQ stays empty.
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  PurgeQueueCommand,
+  QueueDoesNotExist,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
 import { loadStack, resourcesOfType } from '../../local/assembly';
 import { FaultRuntime, runToEnd, slackMessages, startFaultRuntime, waitFor } from './harness';
@@ -101,4 +109,24 @@ it('delivers the alert once Slack stops answering 429, crossing a Lambda retry, 
   const posts = runtime.faults.slackPosts();
   expect(posts.map((p) => p.status)).toEqual([...Array(failures).fill(429), 200]);
   expect(await queueDepth()).toBe(0);
+});
+
+it('serves the dead-letter queue over the SQS API, so an operator can read and delete what landed there', async () => {
+  const name = queueUrl.split('/').pop();
+  const { QueueUrl } = await runtime.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+  expect(QueueUrl).toBe(queueUrl);
+
+  // The SDK checks the MD5 of body and attributes that SendMessage and ReceiveMessage answer.
+  await runtime.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"probe":true}', MessageAttributes: { Kind: { DataType: 'String', StringValue: 'probe' } } }));
+  const first = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }));
+  const again = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl }));
+  const attributes = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
+
+  expect(first.Messages?.map((m) => [m.Body, m.MessageAttributes?.Kind?.StringValue])).toEqual([['{"probe":true}', 'probe']]);
+  expect(again.Messages ?? []).toEqual([]); // in flight until its visibility timeout ends
+  expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
+  await runtime.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.Messages![0].ReceiptHandle }));
+  const after = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  expect(after.Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+  await expect(runtime.sqs.send(new GetQueueUrlCommand({ QueueName: 'no-such-queue' }))).rejects.toBeInstanceOf(QueueDoesNotExist);
 });
