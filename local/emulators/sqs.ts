@@ -84,6 +84,7 @@ export class LocalQueues {
   private readonly messages = new Map<string, StoredMessage[]>();
   private readonly waiters = new Set<() => void>();
   private readonly created = Math.floor(Date.now() / 1000);
+  private closed = false;
 
   constructor(
     readonly queues: QueueSpec[],
@@ -137,6 +138,7 @@ export class LocalQueues {
 
   /** Wakes long polls so a stopping runtime is not held open by them. */
   close(): void {
+    this.closed = true;
     for (const wake of [...this.waiters]) wake();
   }
 
@@ -217,7 +219,7 @@ export class LocalQueues {
     // Long polling: wait until a message arrives or WaitTimeSeconds (max 20) passes.
     const deadline = Date.now() + Math.min(20, Number(input.WaitTimeSeconds ?? 0)) * 1000;
     let batch = this.take(queue, max, visibilityMs);
-    while (batch.length === 0 && Date.now() < deadline) {
+    while (batch.length === 0 && Date.now() < deadline && !this.closed) {
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
