@@ -23,6 +23,7 @@ import { LocalSns } from './sns';
 import { LocalEvents } from './events';
 import { Execution, LocalStateMachine, TaskHandler } from './state-machine';
 import { sfnService } from './sfn-endpoint';
+import { s3ObjectStore } from './object-store';
 import { log, setQuiet, warn } from './log';
 
 export interface RuntimeOptions {
@@ -226,6 +227,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       if (!queues.find(target) && !sns.has(target)) throw new Error(`Dead-letter target ${target} is neither an SQS queue nor an SNS topic of the template`);
     }
 
+    // Distributed Map ItemReader/ResultWriter go through the same S3 endpoint as the functions (and its fault proxy).
+    const objectStore = s3ObjectStore(s3Endpoint);
+    cleanups.push(() => objectStore.close());
     const machines: LocalStateMachine[] = [];
     const definitions = new Map<string, string>();
     // Rules are read before the state machines: execution status changes go to them; deliveries happen later.
@@ -299,7 +303,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const definitionText = text.replace(/\$\{([^}]+)\}/g, (whole, key: string) => (key in substitutions ? String(substitutions[key]) : whole));
       const arn = resolver.ref(id);
       definitions.set(arn, definitionText);
-      machines.push(new LocalStateMachine(arn, resolver.physicalName(id), JSON.parse(definitionText), { taskHandler, timeScale, onStatusChange: statusChange }));
+      machines.push(new LocalStateMachine(arn, resolver.physicalName(id), JSON.parse(definitionText), { taskHandler, timeScale, onStatusChange: statusChange, objectStore }));
     }
     awsServices.push(sfnService(machines, definitions));
     cleanups.push(() => {

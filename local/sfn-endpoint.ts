@@ -1,5 +1,5 @@
 import { AwsJsonError, AwsJsonService } from './aws-json-server';
-import type { Execution, LocalStateMachine } from './state-machine';
+import type { Execution, LocalStateMachine, MapRun } from './state-machine';
 
 /** AWS JSON protocol encodes timestamps as epoch seconds. */
 const epoch = (d: Date | undefined) => (d ? d.getTime() / 1000 : undefined);
@@ -13,8 +13,8 @@ function page<T>(items: T[], input: Record<string, unknown>, fallback: number): 
 
 /**
  * The Step Functions API subset used to start and inspect runs (StartExecution, DescribeExecution,
- * ListExecutions, GetExecutionHistory, StopExecution, ListStateMachines, DescribeStateMachine), so the
- * AWS SDK and CLI work against the local state machines through AWS_ENDPOINT_URL_SFN.
+ * ListExecutions, GetExecutionHistory, StopExecution, ListStateMachines, DescribeStateMachine, ListMapRuns,
+ * DescribeMapRun), so the AWS SDK and CLI work against the local state machines through AWS_ENDPOINT_URL_SFN.
  */
 export function sfnService(machines: LocalStateMachine[], definitions: Map<string, string>): AwsJsonService {
   const machine = (arn: unknown) => {
@@ -24,11 +24,27 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
   };
   const execution = (arn: unknown): Execution => {
     for (const m of machines) {
-      const found = m.executions.get(String(arn));
+      const found = m.find(String(arn));
       if (found) return found;
     }
     throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
   };
+  const mapRun = (arn: unknown): MapRun => {
+    for (const m of machines) {
+      const found = m.mapRuns.get(String(arn));
+      if (found) return found;
+    }
+    throw new AwsJsonError('ResourceNotFound', `Map Run Does Not Exist: '${String(arn)}'`);
+  };
+  const summary = (e: Execution) => ({
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: epoch(e.startDate),
+    stopDate: epoch(e.stopDate),
+    mapRunArn: e.mapRunArn,
+  });
   return {
     targetPrefix: 'AWSStepFunctions',
     contentType: 'application/x-amz-json-1.0',
@@ -59,26 +75,56 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
           outputDetails: e.output === undefined ? undefined : { included: true },
           error: e.error,
           cause: e.cause,
+          mapRunArn: e.mapRunArn,
           redriveCount: 0,
           redriveStatus: 'NOT_REDRIVABLE',
+          // Not an AWS field (SDKs drop it): what the runtime measured, for tests and benchmarks.
+          localStatistics: {
+            historyEventCount: e.stats.historyEvents,
+            maxStatePayloadBytes: e.stats.maxPayloadBytes,
+            maxStatePayloadState: e.stats.maxPayloadState,
+            type: e.type,
+          },
         };
       },
+      // With mapRunArn: the child executions of that Map Run (AWS lists only STANDARD ones; EXPRESS are listed here too).
       ListExecutions: (input) => {
-        const m = machine(input.stateMachineArn);
-        const all = [...m.executions.values()]
+        const source = input.mapRunArn ? mapRun(input.mapRunArn).executions as Execution[] : [...machine(input.stateMachineArn).executions.values()];
+        const all = source
           .filter((e) => !input.statusFilter || e.status === input.statusFilter)
           .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
         const { items, nextToken } = page(all, input, 100);
+        return { executions: items.map(summary), nextToken };
+      },
+      ListMapRuns: (input) => {
+        const e = execution(input.executionArn);
+        const runs = machines.flatMap((m) => [...m.mapRuns.values()]).filter((r) => r.executionArn === e.executionArn);
+        const { items, nextToken } = page(runs, input, 100);
         return {
-          executions: items.map((e) => ({
-            executionArn: e.executionArn,
-            stateMachineArn: e.stateMachineArn,
-            name: e.name,
-            status: e.status,
-            startDate: epoch(e.startDate),
-            stopDate: epoch(e.stopDate),
+          mapRuns: items.map((r) => ({
+            executionArn: r.executionArn,
+            mapRunArn: r.mapRunArn,
+            stateMachineArn: r.executions[0]?.stateMachineArn ?? e.stateMachineArn,
+            startDate: epoch(r.startDate),
+            stopDate: epoch(r.stopDate),
           })),
           nextToken,
+        };
+      },
+      DescribeMapRun: (input) => {
+        const r = mapRun(input.mapRunArn);
+        return {
+          mapRunArn: r.mapRunArn,
+          executionArn: r.executionArn,
+          status: r.status,
+          startDate: epoch(r.startDate),
+          stopDate: epoch(r.stopDate),
+          maxConcurrency: r.maxConcurrency,
+          toleratedFailurePercentage: r.toleratedFailurePercentage,
+          toleratedFailureCount: r.toleratedFailureCount,
+          itemCounts: { ...r.itemCounts, failuresNotRedrivable: 0, pendingRedrive: 0 },
+          executionCounts: { ...r.executionCounts, failuresNotRedrivable: 0, pendingRedrive: 0 },
+          redriveCount: 0,
         };
       },
       GetExecutionHistory: (input) => {

@@ -2,10 +2,23 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from './sfn-library';
 import type { StateMachineDefinition } from './sfn-library';
+import { ExecutionHistory } from './execution-history';
+import type { HistoryEvent } from './execution-history';
+import {
+  DISTRIBUTED_ONLY_FIELDS,
+  PAYLOAD_LIMIT,
+  parseDistributedMap,
+  runDistributedMap,
+  TerminalStatesError,
+} from './distributed-map';
+import type { ChildExecution, DistributedMapState, Json, MapRun, ObjectStore } from './distributed-map';
 import { elapsed } from './net';
 import { log, warn } from './log';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { HistoryEvent } from './execution-history';
+export type { MapRun, ObjectStore } from './distributed-map';
+export { PAYLOAD_LIMIT } from './distributed-map';
+
 type State = Record<string, unknown> & { Type: string };
 interface Definition {
   StartAt: string;
@@ -16,29 +29,29 @@ interface Definition {
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
-export interface HistoryEvent {
-  id: number;
-  previousEventId: number;
-  timestamp: Date;
-  type: string;
-  [details: string]: unknown;
+/** AWS fails a standard execution whose history passes this many events. */
+export const HISTORY_EVENT_LIMIT = 25_000;
+
+/** What the local runtime measured about one execution (AWS has no API for it; DescribeExecution carries it as an extra field). */
+export interface ExecutionStats {
+  /** History events recorded so far, counted as AWS counts them (see local/README.md). */
+  readonly historyEvents: number;
+  /** Largest state input or output (and execution input/output), in bytes of its JSON text. */
+  readonly maxPayloadBytes: number;
+  readonly maxPayloadState?: string;
 }
 
-export interface Execution {
-  readonly executionArn: string;
-  readonly stateMachineArn: string;
-  readonly name: string;
+export interface Execution extends ChildExecution {
+  readonly type: 'STANDARD' | 'EXPRESS';
   status: ExecutionStatus;
-  readonly input: string;
   output?: string;
   error?: string;
   cause?: string;
-  readonly startDate: Date;
   stopDate?: Date;
   readonly history: HistoryEvent[];
-  /** Settles when the execution has stopped, whatever its status. */
-  readonly done: Promise<void>;
-  abort(): void;
+  /** Set for the child executions of a Distributed Map. */
+  readonly mapRunArn?: string;
+  readonly stats: ExecutionStats;
 }
 
 /** A task state's local implementation: receives the effective input, returns the result. */
@@ -49,24 +62,23 @@ export interface StateMachineDeps {
   taskHandler(resource: string, stateName: string): TaskHandler;
   /** LOCAL_TIME_SCALE: multiplies Wait and Retry delays; 0 skips them. */
   readonly timeScale: number;
-  /** Called on every status change, as EventBridge's "Step Functions Execution Status Change". */
+  /** Called on every status change of a top-level execution, as EventBridge's "Step Functions Execution Status Change". */
   onStatusChange(execution: Execution): void;
+  /** S3 for Distributed Map ItemReader and ResultWriter. */
+  readonly objectStore?: ObjectStore;
 }
 
-/** Payload limit of Step Functions (256 KiB per state input/output), enforced so oversize data fails locally too. */
-const PAYLOAD_LIMIT = 256 * 1024;
-
-class StatesError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
+/** The library's run options plus the hooks local/sfn-library.ts patches in. */
+interface RunOptions {
+  overrides: Record<string, unknown>;
+  context: Record<string, unknown>;
+  _onEvent(event: unknown): void;
+  _onStateInput(stateName: string, value: unknown): void;
+  _onStateOutput(stateName: string, value: unknown): void;
+  _distributedMap(stateName: string, input: Json, context: Record<string, unknown>, abortSignal?: AbortSignal): Promise<Json>;
 }
 
-const UNSUPPORTED_FIELDS = [
-  'Assign', 'Arguments', 'Output', 'Items', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'Label', 'Credentials',
-  'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', 'ToleratedFailureCount', 'ToleratedFailureCountPath',
-];
+const UNSUPPORTED_FIELDS = ['Assign', 'Arguments', 'Output', 'Items', 'Credentials'];
 
 /** Intrinsic functions implemented by aws-local-stepfunctions 3.x. */
 const INTRINSICS = new Set([
@@ -76,14 +88,22 @@ const INTRINSICS = new Set([
   'States.MathAdd', 'States.StringSplit', 'States.UUID',
 ]);
 
-/** Every state of the definition, nested Map and Parallel states included. */
-function allStates(def: Pick<Definition, 'States'>): Array<[string, State]> {
+/**
+ * AWS tasks have no timeout unless TimeoutSeconds says so; the library defaults to 60 s. The largest
+ * delay setTimeout takes (~24.8 days) stands in for "none".
+ */
+const NO_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+const isDistributed = (state: State) => (state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+
+/** The states one library run executes: nested inline Map and Parallel states, not a Distributed Map's processor. */
+function ownStates(def: Pick<Definition, 'States'>): Array<[string, State]> {
   const out: Array<[string, State]> = [];
   for (const [name, state] of Object.entries(def.States)) {
     out.push([name, state]);
     const nested = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
-    if (nested) out.push(...allStates(nested));
-    for (const branch of (state.Branches as Definition[] | undefined) ?? []) out.push(...allStates(branch));
+    if (nested && !isDistributed(state)) out.push(...ownStates(nested));
+    for (const branch of (state.Branches as Definition[] | undefined) ?? []) out.push(...ownStates(branch));
   }
   return out;
 }
@@ -94,52 +114,84 @@ function intrinsicsIn(value: unknown, found: Set<string>): void {
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => intrinsicsIn(v, found));
 }
 
+/** A copy for the library: tasks without TimeoutSeconds get "no timeout" instead of the library's 60 s. */
+function forLibrary<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(forLibrary) as T;
+  if (!value || typeof value !== 'object') return value;
+  const out = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forLibrary(v)])) as Record<string, unknown>;
+  if (out.Type === 'Task' && out.TimeoutSeconds === undefined && out.TimeoutSecondsPath === undefined) out.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
+  return out as T;
+}
+
+const byteSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
+
+/** Where executions, Map Runs and child executions of one state machine are kept, for the SFN endpoint. */
+export interface ExecutionRegistry {
+  readonly executions: Map<string, Execution>;
+  readonly children: Map<string, Execution>;
+  readonly mapRuns: Map<string, MapRun>;
+}
+
+interface RunRequest {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  readonly stateMachineName: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  readonly inputText: string;
+  readonly input: Json;
+  readonly mapRunArn?: string;
+  /** Top-level executions report status changes and log; children are summed up by their Map Run. */
+  readonly topLevel: boolean;
+}
+
 /**
- * Runs the template's state machine with aws-local-stepfunctions: tasks bound to local handlers,
- * Wait and Retry delays scaled, executions recorded with Step Functions-like history for the SFN endpoint.
+ * One definition the library runs: the state machine's, or a Distributed Map's ItemProcessor (its child
+ * executions). Task handlers, scaled delays and nested Distributed Maps are bound once, at start.
  */
-export class LocalStateMachine {
-  readonly executions = new Map<string, Execution>();
+class Workflow {
   private readonly machine: InstanceType<typeof StateMachine>;
   private readonly handlers: Record<string, TaskHandler> = {};
   private readonly waitOverrides: Record<string, number> = {};
   private readonly retryOverrides: Record<string, number[]> = {};
+  private readonly taskResources = new Map<string, string>();
+  private readonly distributed = new Map<string, { spec: DistributedMapState; processor: Workflow }>();
 
   constructor(
-    readonly arn: string,
-    readonly name: string,
     definition: Definition,
     private readonly deps: StateMachineDeps,
+    private readonly registry: ExecutionRegistry,
+    problems: string[],
+    validate: boolean,
   ) {
-    const problems: string[] = [];
-    if (definition.QueryLanguage && definition.QueryLanguage !== 'JSONPath') problems.push(`QueryLanguage ${definition.QueryLanguage}`);
     const intrinsics = new Set<string>();
-    for (const [stateName, state] of allStates(definition)) {
+    for (const [stateName, state] of ownStates(definition)) {
+      const distributed = state.Type === 'Map' && isDistributed(state);
       for (const field of UNSUPPORTED_FIELDS) if (field in state) problems.push(`state "${stateName}": field ${field}`);
+      if (!distributed) for (const field of DISTRIBUTED_ONLY_FIELDS) if (field in state) problems.push(`state "${stateName}": field ${field} outside a distributed Map`);
       if (state.QueryLanguage && state.QueryLanguage !== 'JSONPath') problems.push(`state "${stateName}": QueryLanguage ${String(state.QueryLanguage)}`);
-      const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
-      if (processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') problems.push(`state "${stateName}": distributed Map`);
-      intrinsicsIn(state, intrinsics);
+      intrinsicsIn(distributed ? { ...state, ItemProcessor: undefined } : state, intrinsics);
       if (state.Type === 'Task') {
+        this.taskResources.set(stateName, String(state.Resource));
         try {
-          this.handlers[stateName] = this.guard(deps.taskHandler(String(state.Resource), stateName), stateName);
+          this.handlers[stateName] = deps.taskHandler(String(state.Resource), stateName);
         } catch (error) {
           problems.push(`state "${stateName}": ${(error as Error).message}`);
         }
       }
+      if (distributed) {
+        const spec = parseDistributedMap(stateName, state, problems);
+        if ((spec.reader || spec.writer) && !deps.objectStore) problems.push(`state "${stateName}": ItemReader/ResultWriter need an S3 endpoint`);
+        this.distributed.set(stateName, { spec, processor: new Workflow(state.ItemProcessor as Definition, deps, registry, problems, false) });
+      }
       this.scaleDelays(stateName, state, deps.timeScale);
     }
     for (const fn of intrinsics) if (!INTRINSICS.has(fn)) problems.push(`intrinsic function ${fn}`);
-    if (problems.length) {
-      throw new Error(`State machine ${name} uses features the local runtime does not support:\n  - ${problems.join('\n  - ')}`);
-    }
-    try {
-      // asl-validator's path check rejects valid Step Functions filters such as `[?(@.status != 'stored')]`,
-      // so paths are checked by evaluating them; the rest of the definition is still validated.
-      this.machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: false } });
-    } catch (error) {
-      throw new Error(`State machine ${name}: ${(error as Error).message}`);
-    }
+    // asl-validator's path check rejects valid Step Functions filters such as `[?(@.status != 'stored')]`,
+    // so paths are checked by evaluating them; the rest of the definition is still validated (once, at the top).
+    this.machine = new StateMachine(forLibrary(definition) as unknown as StateMachineDefinition, {
+      validationOptions: validate ? { checkArn: true, checkPaths: false } : { noValidate: true },
+    });
   }
 
   /** Wait and Retry delays follow LOCAL_TIME_SCALE through the library's per-state overrides. */
@@ -160,62 +212,108 @@ export class LocalStateMachine {
     }
   }
 
-  /** Enforces Step Functions' payload limit on what a task returns. */
-  private guard(handler: TaskHandler, stateName: string): TaskHandler {
-    return async (input) => {
-      const result = await handler(input);
-      const size = Buffer.byteLength(JSON.stringify(result ?? null));
-      if (size > PAYLOAD_LIMIT) {
-        throw new StatesError('States.DataLimitExceeded', `The state/task '${stateName}' returned a result with a size (${size} bytes) exceeding the maximum number of bytes service limit (${PAYLOAD_LIMIT}).`);
-      }
-      return result;
-    };
-  }
-
-  start(input: string, requestedName?: string): Execution {
-    const name = requestedName ?? randomUUID();
-    const executionArn = this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
-    if (this.executions.has(executionArn)) {
-      throw Object.assign(new Error(`Execution Already Exists: '${executionArn}'`), { code: 'ExecutionAlreadyExists' });
-    }
-    let parsed: Json;
-    try {
-      parsed = JSON.parse(input) as Json;
-    } catch {
-      throw Object.assign(new Error('Invalid State Machine Execution Input: not valid JSON'), { code: 'InvalidExecutionInput' });
-    }
+  run(req: RunRequest): Execution {
     const startDate = new Date();
-    const run = this.machine.run(parsed as never, {
-      overrides: {
-        taskResourceLocalHandlers: this.handlers as never,
-        waitTimeOverrides: this.waitOverrides,
-        retryIntervalOverrides: this.retryOverrides,
-      },
-      context: {
-        Execution: { Id: executionArn, Name: name, RoleArn: `${this.arn}-role`, RedriveCount: 0 },
-        StateMachine: { Id: this.arn, Name: this.name },
-      },
+    const history = new ExecutionHistory({
+      includeData: req.type === 'STANDARD',
+      taskResources: this.taskResources,
+      distributedMaps: new Set(this.distributed.keys()),
+      roleArn: `${req.stateMachineArn}-role`,
     });
-    const history: HistoryEvent[] = [];
+    let maxPayloadBytes = 0;
+    let maxPayloadState: string | undefined;
+    // Every state input and output passes through here (patched into the library): measured, and over
+    // 256 KiB the execution fails with States.DataLimitExceeded, which no Retry or Catch handles.
+    const measure = (stateName: string, what: string, value: unknown): void => {
+      const bytes = byteSize(value);
+      if (bytes > maxPayloadBytes) {
+        maxPayloadBytes = bytes;
+        maxPayloadState = stateName;
+      }
+      if (bytes > PAYLOAD_LIMIT) {
+        throw new TerminalStatesError('States.DataLimitExceeded', `The state/task '${stateName}' ${what} has a size of ${bytes} bytes, exceeding the maximum number of bytes service limit (${PAYLOAD_LIMIT}).`);
+      }
+    };
+
+    let abortRun: () => void = () => undefined;
     const execution: Execution = {
-      executionArn,
-      stateMachineArn: this.arn,
-      name,
+      executionArn: req.executionArn,
+      stateMachineArn: req.stateMachineArn,
+      name: req.name,
+      type: req.type,
       status: 'RUNNING',
-      input,
+      input: req.inputText,
       startDate,
-      history,
-      abort: run.abort,
+      mapRunArn: req.mapRunArn,
+      history: history.events,
+      get stats() {
+        return { historyEvents: history.count, maxPayloadBytes, maxPayloadState };
+      },
+      abort: () => abortRun(),
       done: Promise.resolve(),
     };
-    this.executions.set(executionArn, execution);
-    log('run', `${name} started`);
-    this.deps.onStatusChange(execution);
-    void this.record(run.eventLogs as unknown as AsyncGenerator<Record<string, unknown>>, history);
-    const done = run.result.then(
+    (req.topLevel ? this.registry.executions : this.registry.children).set(req.executionArn, execution);
+
+    const handlers = Object.fromEntries(Object.entries(this.handlers).map(([stateName, handler]) => [stateName, async (input: Json) => {
+      const result = await handler(input);
+      measure(stateName, 'returned a result that', result);
+      return result;
+    }]));
+    const context = {
+      Execution: { Id: req.executionArn, Name: req.name, RoleArn: `${req.stateMachineArn}-role`, StartTime: startDate.toISOString(), RedriveCount: 0 },
+      StateMachine: { Id: req.stateMachineArn, Name: req.stateMachineName },
+    };
+    const options: RunOptions = {
+      overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: this.waitOverrides, retryIntervalOverrides: this.retryOverrides },
+      context,
+      _onEvent: (event) => history.onLibraryEvent(event as never),
+      _onStateInput: (stateName, value) => measure(stateName, 'input', value),
+      _onStateOutput: (stateName, value) => measure(stateName, 'output', value),
+      _distributedMap: (stateName, input, mapContext, abortSignal) => {
+        const { spec, processor } = this.distributed.get(stateName) as { spec: DistributedMapState; processor: Workflow };
+        return runDistributedMap({
+          spec,
+          input,
+          context: mapContext,
+          abortSignal,
+          parent: execution,
+          history,
+          store: this.deps.objectStore,
+          registerMapRun: (mapRun) => this.registry.mapRuns.set(mapRun.mapRunArn, mapRun),
+          startChild: (childInput, child) => processor.run({
+            ...child,
+            type: spec.executionType,
+            inputText: JSON.stringify(childInput),
+            input: childInput,
+            topLevel: false,
+          }),
+        });
+      },
+    };
+
+    let result: Promise<unknown>;
+    try {
+      measure('(execution input)', 'input', req.input);
+      const run = this.machine.run(req.input as never, options as never);
+      abortRun = run.abort;
+      result = run.result;
+    } catch (error) {
+      // An oversize child input: the child fails before its first state, as in AWS.
+      history.onLibraryEvent({ type: 'ExecutionStarted', timestamp: Date.now(), input: req.input });
+      history.onLibraryEvent({ type: 'ExecutionFailed', timestamp: Date.now(), Error: (error as Error).name, Cause: (error as Error).message });
+      result = Promise.reject(error);
+    }
+
+    if (req.topLevel) {
+      log('run', `${req.name} started`);
+      this.deps.onStatusChange(execution);
+    }
+    let historyWarned = false;
+    const done = result.then(
       (output) => {
-        execution.status = 'SUCCEEDED';
         execution.output = JSON.stringify(output);
+        measure('(execution output)', 'output', output);
+        execution.status = 'SUCCEEDED';
       },
       (error: Error & { cause?: Error }) => {
         if (error instanceof ExecutionTimeoutError) {
@@ -230,69 +328,93 @@ export class LocalStateMachine {
           execution.cause = cause.message;
         }
       },
-    ).then(() => {
+    ).catch((error: Error) => {
+      // The execution output itself was over the limit.
+      execution.status = 'FAILED';
+      execution.output = undefined;
+      execution.error = error.name;
+      execution.cause = error.message;
+    }).then(async () => {
+      // Nested Map iterations forward their last events a few microtasks after the result settles.
+      await new Promise((r) => setImmediate(r));
+      history.finish();
       execution.stopDate = new Date();
-      const detail = execution.status === 'SUCCEEDED' ? short(execution.output) : `${execution.error ?? ''} ${short(execution.cause)}`;
-      log('run', `${name} ${execution.status} in ${elapsed(startDate.getTime())} ${detail}`);
-      this.deps.onStatusChange(execution);
+      if (req.type === 'STANDARD' && history.count > HISTORY_EVENT_LIMIT && !historyWarned) {
+        historyWarned = true;
+        warn(`${req.name}: ${history.count} history events; in AWS a standard execution fails after ${HISTORY_EVENT_LIMIT}`);
+      }
+      if (req.topLevel) {
+        const detail = execution.status === 'SUCCEEDED' ? short(execution.output) : `${execution.error ?? ''} ${short(execution.cause)}`;
+        log('run', `${req.name} ${execution.status} in ${elapsed(startDate.getTime())} ${detail}`);
+        this.deps.onStatusChange(execution);
+      }
     });
     (execution as { done: Promise<void> }).done = done;
     return execution;
   }
+}
 
-  /** Turns the library's event log into Step Functions history events. */
-  private async record(events: AsyncGenerator<Record<string, unknown>>, history: HistoryEvent[]): Promise<void> {
-    const add = (type: string, details: Record<string, unknown>, timestamp: number) =>
-      history.push({ id: history.length + 1, previousEventId: history.length, timestamp: new Date(timestamp), type, ...details });
-    let oversizeReported = false;
-    for await (const e of events) {
-      const state = e.state as { name: string; type: string; input: Json; output?: Json } | undefined;
-      const parent = e.parentState as { name: string } | undefined;
-      const ts = Number(e.timestamp);
-      switch (e.type) {
-        case 'ExecutionStarted':
-          add('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(e.input), roleArn: `${this.arn}-role` } }, ts);
-          break;
-        case 'ExecutionSucceeded':
-          add('ExecutionSucceeded', { executionSucceededEventDetails: { output: JSON.stringify(e.output) } }, ts);
-          break;
-        case 'ExecutionFailed':
-          add('ExecutionFailed', { executionFailedEventDetails: { error: e.Error, cause: String(e.Cause ?? '') } }, ts);
-          break;
-        case 'ExecutionAborted':
-          add('ExecutionAborted', { executionAbortedEventDetails: {} }, ts);
-          break;
-        case 'ExecutionTimeout':
-          add('ExecutionTimedOut', { executionTimedOutEventDetails: { error: 'States.Timeout' } }, ts);
-          break;
-        case 'StateEntered':
-          add(`${state?.type}StateEntered`, { stateEnteredEventDetails: { name: state?.name, input: JSON.stringify(state?.input) } }, ts);
-          break;
-        case 'StateExited': {
-          // The library does not limit state data; AWS fails the run when any state's output exceeds 256 KiB.
-          const size = Buffer.byteLength(JSON.stringify(state?.output ?? null));
-          if (size > PAYLOAD_LIMIT && !oversizeReported) {
-            oversizeReported = true;
-            warn(`state "${state?.name}" output is ${size} bytes: in AWS this run fails with States.DataLimitExceeded (limit ${PAYLOAD_LIMIT})`);
-          }
-          add(`${state?.type}StateExited`, { stateExitedEventDetails: { name: state?.name, output: JSON.stringify(state?.output) } }, ts);
-          break;
-        }
-        case 'StateFailed':
-          if (state?.type === 'Task') add('TaskFailed', { taskFailedEventDetails: { error: e.Error, cause: String(e.Cause ?? '') } }, ts);
-          else if (state?.type === 'Map') add('MapStateFailed', {}, ts);
-          break;
-        case 'MapIterationStarted':
-        case 'MapIterationSucceeded':
-        case 'MapIterationFailed': {
-          const key = `${String(e.type)[0].toLowerCase()}${String(e.type).slice(1)}EventDetails`;
-          add(String(e.type), { [key]: { name: parent?.name, index: e.index } }, ts);
-          break;
-        }
-        default:
-          break;
-      }
+/**
+ * Runs the template's state machine with aws-local-stepfunctions: tasks bound to local handlers,
+ * Wait and Retry delays scaled, Distributed Maps run as Map Runs of child executions
+ * (local/distributed-map.ts), executions recorded with Step Functions-like history for the SFN endpoint.
+ */
+export class LocalStateMachine implements ExecutionRegistry {
+  readonly executions = new Map<string, Execution>();
+  readonly children = new Map<string, Execution>();
+  readonly mapRuns = new Map<string, MapRun>();
+  private readonly workflow: Workflow;
+
+  constructor(
+    readonly arn: string,
+    readonly name: string,
+    definition: Definition,
+    deps: StateMachineDeps,
+  ) {
+    const problems: string[] = [];
+    if (definition.QueryLanguage && definition.QueryLanguage !== 'JSONPath') problems.push(`QueryLanguage ${definition.QueryLanguage}`);
+    let workflow: Workflow | undefined;
+    try {
+      workflow = new Workflow(definition, deps, this, problems, true);
+    } catch (error) {
+      if (!problems.length) throw new Error(`State machine ${name}: ${(error as Error).message}`);
     }
+    if (problems.length || !workflow) {
+      throw new Error(`State machine ${name} uses features the local runtime does not support:\n  - ${problems.join('\n  - ')}`);
+    }
+    this.workflow = workflow;
+  }
+
+  /** Any execution of this state machine, child executions of its Map Runs included. */
+  find(executionArn: string): Execution | undefined {
+    return this.executions.get(executionArn) ?? this.children.get(executionArn);
+  }
+
+  start(input: string, requestedName?: string): Execution {
+    const name = requestedName ?? randomUUID();
+    const executionArn = this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    if (this.executions.has(executionArn)) {
+      throw Object.assign(new Error(`Execution Already Exists: '${executionArn}'`), { code: 'ExecutionAlreadyExists' });
+    }
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(input) as Json;
+    } catch {
+      throw Object.assign(new Error('Invalid State Machine Execution Input: not valid JSON'), { code: 'InvalidExecutionInput' });
+    }
+    if (Buffer.byteLength(input) > PAYLOAD_LIMIT) {
+      throw Object.assign(new Error(`Invalid State Machine Execution Input: larger than ${PAYLOAD_LIMIT} bytes`), { code: 'InvalidExecutionInput' });
+    }
+    return this.workflow.run({
+      executionArn,
+      name,
+      stateMachineArn: this.arn,
+      stateMachineName: this.name,
+      type: 'STANDARD',
+      inputText: input,
+      input: parsed,
+      topLevel: true,
+    });
   }
 }
 

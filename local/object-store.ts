@@ -1,0 +1,18 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { localClientConfig } from './aws-clients';
+import type { ObjectStore } from './distributed-map';
+
+/** The S3 calls of a Distributed Map's ItemReader and ResultWriter, made with the AWS SDK against the local S3 endpoint. */
+export function s3ObjectStore(endpoint: string): ObjectStore & { close(): void } {
+  const client = new S3Client({ ...localClientConfig(endpoint), forcePathStyle: true });
+  return {
+    getObject: async (bucket, key) => {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return (await out.Body?.transformToString('utf8')) ?? '';
+    },
+    putObject: async (bucket, key, body) => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    },
+    close: () => client.destroy(),
+  };
+}
