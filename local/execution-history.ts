@@ -53,6 +53,9 @@ export class ExecutionHistory {
   private readonly failed = new Set<string>();
   private readonly caught = new Set<string>();
 
+  /** States entered: what AWS bills a standard workflow for (state transitions). */
+  stateTransitions = 0;
+
   constructor(private readonly options: HistoryOptions) {}
 
   get count(): number {
@@ -133,6 +136,7 @@ export class ExecutionHistory {
         break;
       case 'StateEntered':
         if (!state) break;
+        this.stateTransitions++;
         this.add(`${state.type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: this.data(state.input) } }, ts);
         if (state.type === 'Task') this.scheduled(state.name, ts);
         else if (state.type === 'Map' && !this.options.distributedMaps.has(state.name)) this.add('MapStateStarted', { mapStateStartedEventDetails: {} }, ts);

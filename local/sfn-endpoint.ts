@@ -81,6 +81,7 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
           // Not an AWS field (SDKs drop it): what the runtime measured, for tests and benchmarks.
           localStatistics: {
             historyEventCount: e.stats.historyEvents,
+            stateTransitions: e.stats.stateTransitions,
             maxStatePayloadBytes: e.stats.maxPayloadBytes,
             maxStatePayloadState: e.stats.maxPayloadState,
             type: e.type,

@@ -36,6 +36,8 @@ export const HISTORY_EVENT_LIMIT = 25_000;
 export interface ExecutionStats {
   /** History events recorded so far, counted as AWS counts them (see local/README.md). */
   readonly historyEvents: number;
+  /** States entered (billed transitions of a standard workflow). */
+  readonly stateTransitions: number;
   /** Largest state input or output (and execution input/output), in bytes of its JSON text. */
   readonly maxPayloadBytes: number;
   readonly maxPayloadState?: string;
@@ -247,7 +249,7 @@ class Workflow {
       mapRunArn: req.mapRunArn,
       history: history.events,
       get stats() {
-        return { historyEvents: history.count, maxPayloadBytes, maxPayloadState };
+        return { historyEvents: history.count, stateTransitions: history.stateTransitions, maxPayloadBytes, maxPayloadState };
       },
       abort: () => abortRun(),
       done: Promise.resolve(),
