@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { allowS3rverContinuationTokens } from './s3rver-des';
 
 // s3rver has no type declarations; this is the part of its API used here.
 interface S3rverInstance {
@@ -9,6 +10,7 @@ interface S3rverInstance {
   close(): Promise<void>;
   httpServer?: Server;
 }
+allowS3rverContinuationTokens();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
 
