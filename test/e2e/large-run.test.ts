@@ -1,5 +1,5 @@
 // Scenarios: a seeded 10,000-order run (10% rejected) goes through the S3 hand-over and the Distributed Map: it succeeds with total 10000 / stored 9000 / rejected 1000 / failed 0, stores exactly 9000 objects under the run's orders/ prefix, writes the ResultWriter manifest and result files, sends ONE alert listing the capped failures plus "N more" and the failures file, writes all 1000 failures to runs/<execution>/failures.json, and every execution (parent and each child batch) stays below 25,000 history events and every state payload below 256 KiB.
-import { GetObjectCommand, ListObjectsCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommandOutput,
   DescribeMapRunCommand,
@@ -51,19 +51,15 @@ async function history(executionArn: string): Promise<HistoryEvent[]> {
   return events;
 }
 
-/**
- * ListObjects (V1, marker = last key): s3rver builds V2 continuation tokens with DES, which OpenSSL 3
- * (Node 20) no longer offers, so a truncated ListObjectsV2 answers InternalError.
- */
 async function listKeys(prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const page = await runtime.s3.send(new ListObjectsCommand({ Bucket: runtime.endpoints.bucketName, Prefix: prefix, Marker: marker }));
+  let token: string | undefined;
+  do {
+    const page = await runtime.s3.send(new ListObjectsV2Command({ Bucket: runtime.endpoints.bucketName, Prefix: prefix, ContinuationToken: token }));
     keys.push(...(page.Contents ?? []).map((o) => String(o.Key)));
-    if (!page.IsTruncated || !keys.length) return keys;
-    marker = keys[keys.length - 1];
-  }
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
 }
 
 async function readJson<T>(key: string): Promise<T> {
