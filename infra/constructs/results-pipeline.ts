@@ -148,7 +148,10 @@ export class ResultsPipeline extends Construct {
     });
 
     const map = new sfn.Map(this, 'StoreEachOrder', {
-      itemsPath: '$.auction.orders',
+      // Only the auction answer goes in: the JSON text made for the array check stays behind, which
+      // keeps the largest inline payload well below 256 KB.
+      inputPath: '$.auction',
+      itemsPath: '$.orders',
       itemSelector: {
         order: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
         index: sfn.JsonPath.numberAt('$$.Map.Item.Index'),
@@ -156,17 +159,17 @@ export class ResultsPipeline extends Construct {
         startTime: sfn.JsonPath.executionStartTime,
       },
       maxConcurrency: results.mapConcurrency,
-      resultPath: '$.results',
+      resultPath: '$.outcomes',
     });
     map.itemProcessor(this.storeOneOrder(''));
 
     const partition = new sfn.Pass(this, 'PartitionResults', {
       parameters: {
-        total: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.results')),
-        stored: sfn.JsonPath.listAt("$.results[?(@.status == 'stored')]"),
-        rejected: sfn.JsonPath.listAt("$.results[?(@.status == 'rejected')]"),
-        failed: sfn.JsonPath.listAt("$.results[?(@.status == 'failed')]"),
-        failures: sfn.JsonPath.listAt("$.results[?(@.status != 'stored')]"),
+        total: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.outcomes')),
+        stored: sfn.JsonPath.listAt("$.outcomes[?(@.status == 'stored')]"),
+        rejected: sfn.JsonPath.listAt("$.outcomes[?(@.status == 'rejected')]"),
+        failed: sfn.JsonPath.listAt("$.outcomes[?(@.status == 'failed')]"),
+        failures: sfn.JsonPath.listAt("$.outcomes[?(@.status != 'stored')]"),
       },
     });
     const summarize = new sfn.Pass(this, 'Summarize', {
@@ -334,6 +337,7 @@ export class ResultsPipeline extends Construct {
     const summarize = new tasks.LambdaInvoke(this, 'SummarizeLargeRun', {
       lambdaFunction: this.summarizeRun,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({
         executionName: sfn.JsonPath.executionName,
         orderCount: sfn.JsonPath.numberAt('$.auction.orderCount'),

@@ -169,6 +169,13 @@ export class LocalFunction {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // Answer invocations still running, so their timeout timers do not keep the process alive.
+    for (const sandbox of this.sandboxes) {
+      if (!sandbox.pending) continue;
+      clearTimeout(sandbox.pending.timer);
+      sandbox.pending.resolve({ ok: false, error: { errorType: 'Runtime.Stopped', errorMessage: 'The local runtime is stopping' } });
+      sandbox.pending = undefined;
+    }
     await Promise.all(this.sandboxes.map((s) => s.worker.terminate()));
     this.sandboxes.length = 0;
   }
