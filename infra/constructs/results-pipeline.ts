@@ -148,10 +148,7 @@ export class ResultsPipeline extends Construct {
     });
 
     const map = new sfn.Map(this, 'StoreEachOrder', {
-      // Only the auction answer goes in: the JSON text made for the array check stays behind, which
-      // keeps the largest inline payload well below 256 KB.
-      inputPath: '$.auction',
-      itemsPath: '$.orders',
+      itemsPath: '$.auction.orders',
       itemSelector: {
         order: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
         index: sfn.JsonPath.numberAt('$$.Map.Item.Index'),
@@ -159,17 +156,20 @@ export class ResultsPipeline extends Construct {
         startTime: sfn.JsonPath.executionStartTime,
       },
       maxConcurrency: results.mapConcurrency,
+      // Only the outcomes go on: the orders and the JSON text made for the array check stay behind,
+      // which keeps the largest inline payload far below 256 KB.
       resultPath: '$.outcomes',
+      outputPath: '$.outcomes',
     });
     map.itemProcessor(this.storeOneOrder(''));
 
     const partition = new sfn.Pass(this, 'PartitionResults', {
       parameters: {
-        total: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.outcomes')),
-        stored: sfn.JsonPath.listAt("$.outcomes[?(@.status == 'stored')]"),
-        rejected: sfn.JsonPath.listAt("$.outcomes[?(@.status == 'rejected')]"),
-        failed: sfn.JsonPath.listAt("$.outcomes[?(@.status == 'failed')]"),
-        failures: sfn.JsonPath.listAt("$.outcomes[?(@.status != 'stored')]"),
+        total: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$')),
+        stored: sfn.JsonPath.listAt("$[?(@.status == 'stored')]"),
+        rejected: sfn.JsonPath.listAt("$[?(@.status == 'rejected')]"),
+        failed: sfn.JsonPath.listAt("$[?(@.status == 'failed')]"),
+        failures: sfn.JsonPath.listAt("$[?(@.status != 'stored')]"),
       },
     });
     const summarize = new sfn.Pass(this, 'Summarize', {

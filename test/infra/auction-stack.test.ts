@@ -226,9 +226,9 @@ describe('results pipeline', () => {
     const map = definition().States.StoreEachOrder as Record<string, any>;
     expect(map.Type).toBe('Map');
     expect(map.Iterator).toBeUndefined();
-    expect(map.InputPath).toBe('$.auction');
-    expect(map.ItemsPath).toBe('$.orders');
+    expect(map.ItemsPath).toBe('$.auction.orders');
     expect(map.ResultPath).toBe('$.outcomes');
+    expect(map.OutputPath).toBe('$.outcomes');
     expect(map.MaxConcurrency).toBe(config.results.mapConcurrency);
     expect(map.ItemSelector).toEqual({
       'order.$': '$$.Map.Item.Value',
@@ -304,7 +304,7 @@ describe('results pipeline', () => {
 
   test('summarizes the run and publishes ONE alert listing the failures, then ends with the summary', () => {
     const { States } = definition();
-    expect(States.PartitionResults).toMatchObject({ Type: 'Pass', Parameters: { 'failures.$': "$.outcomes[?(@.status != 'stored')]" } });
+    expect(States.PartitionResults).toMatchObject({ Type: 'Pass', Parameters: { 'failures.$': "$[?(@.status != 'stored')]" } });
     expect(States.Summarize).toMatchObject({
       Parameters: { summary: { 'stored.$': 'States.ArrayLength($.stored)', 'rejected.$': 'States.ArrayLength($.rejected)', 'failed.$': 'States.ArrayLength($.failed)' } },
     });
