@@ -70,8 +70,13 @@ async function main(): Promise<void> {
     if (Date.now() - started > timeoutMs) throw new Error(`Run ${name} still RUNNING after ${timeoutMs / 1000}s`);
     if (!json) {
       const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 20 }));
-      const entered = history.events?.find((e) => e.stateEnteredEventDetails)?.stateEnteredEventDetails?.name ?? '';
-      if (entered && entered !== lastState) console.log(`  ... ${entered} (${Math.round((Date.now() - started) / 1000)}s)`);
+      const event = history.events?.find((e) => e.stateEnteredEventDetails);
+      const entered = event?.stateEnteredEventDetails?.name ?? '';
+      if (entered && entered !== lastState) {
+        // A Wait means the platform had no results yet; say so, since the pause can be long at time scale 1.
+        const note = event?.type === 'WaitStateEntered' ? ' results not ready yet, waiting (LOCAL_TIME_SCALE=0 on npm start skips waits)' : '';
+        console.log(`  ... ${entered} (${Math.round((Date.now() - started) / 1000)}s)${note}`);
+      }
       lastState = entered;
     }
     await sleep(300);

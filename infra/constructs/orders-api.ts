@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { buildOrdersRequestSchema } from '../../src/orders/schema';
+import { RECORD_ID_MAX_LENGTH, buildOrdersRequestSchema } from '../../src/orders/schema';
 import { StageConfig } from '../config';
 import { AppFunction } from './app-function';
 
@@ -78,12 +78,15 @@ export class OrdersApi extends Construct {
       requestModels: { 'application/json': model },
     });
 
-    // Keep the product's error shape for what API Gateway itself rejects.
+    // Keep the product's error shape for what API Gateway itself rejects. Gateway responses cannot escape
+    // the validator's text into JSON, so the message states the whole contract instead of per-field details.
+    const schemaHint = `The body does not match the orders schema: a JSON array of 1 to ${config.api.maxOrdersPerRequest} orders, `
+      + `each exactly {"record_id": string of 1 to ${RECORD_ID_MAX_LENGTH} characters, "parameter_1": string, "parameter_2": number}`;
     this.api.addGatewayResponse('InvalidBody', {
       type: apigw.ResponseType.BAD_REQUEST_BODY,
       statusCode: '400',
       templates: {
-        'application/json': JSON.stringify({ error: { code: 'INVALID_ORDERS', message: 'The body does not match the orders schema', details: [] } }),
+        'application/json': JSON.stringify({ error: { code: 'INVALID_ORDERS', message: schemaHint, details: [] } }),
       },
     });
     this.api.addGatewayResponse('UnknownRoute', {

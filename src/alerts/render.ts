@@ -97,11 +97,18 @@ function formatDuration(start: Date | undefined, stop: Date | undefined): string
   return h > 0 ? `${h}h ${m}m ${s}s` : m > 0 ? `${m}m ${s}s` : `${s}s`;
 }
 
+/** "2 rejected orders", "2 rejected and 1 failed orders": rejected is the auction's answer, failed is ours. */
+function notStoredLabel(summary: FailedOrdersAlert['summary'], listed: number): string {
+  const counts = ([[summary.rejected ?? 0, 'rejected'], [summary.failed ?? 0, 'failed']] as const).filter(([count]) => count > 0);
+  const total = counts.reduce((sum, [count]) => sum + count, 0);
+  if (total === 0) return `${listed} order${listed === 1 ? '' : 's'} not stored`;
+  return `${counts.map(([count, word]) => `${count} ${word}`).join(' and ')} order${total === 1 ? '' : 's'}`;
+}
+
 function renderFailedOrders(alert: FailedOrdersAlert): SlackMessage {
   const run = alert.executionName ?? 'unknown run';
   const { summary } = alert;
-  const failedCount = (summary.rejected ?? 0) + (summary.failed ?? 0) || alert.failures.length + alert.failuresTruncated;
-  const title = `${failedCount} failed order${failedCount === 1 ? '' : 's'} in run ${run}`;
+  const title = `${notStoredLabel(summary, alert.failures.length + alert.failuresTruncated)} in run ${run}`;
 
   const sorted = [...alert.failures].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
   const shown = sorted.slice(0, MAX_FAILURE_LINES);

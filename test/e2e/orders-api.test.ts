@@ -74,7 +74,9 @@ describe('POST /orders on the local API', () => {
     ]);
 
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error?: unknown }).error).toBeDefined();
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('INVALID_ORDERS');
+    expect(body.error.message).toMatch(/"parameter_2": number/);
     expect(await getOrder(valid)).toBeUndefined();
   });
 

@@ -73,7 +73,7 @@ describe('renderAlert', () => {
 
     // Assert
     expect(kind).toBe('failed-orders');
-    expect(message.blocks[0]).toEqual({ type: 'header', text: expect.objectContaining({ text: ':rotating_light: 3 failed orders in run run-42' }) });
+    expect(message.blocks[0]).toEqual({ type: 'header', text: expect.objectContaining({ text: ':rotating_light: 2 rejected and 1 failed orders in run run-42' }) });
     expect(text).toMatch(/\*#3\* rejected — power 12\.5 — `OrderRejected`[\s\S]*\*#5\* failed[\s\S]*\*#8\* rejected — power 55/);
     expect(text).toContain('Order 8 was rejected by the auction (power 55)'); // errorMessage pulled out of the JSON cause
     expect(text).toContain('S3 &lt;down&gt; &amp; out');
@@ -82,7 +82,7 @@ describe('renderAlert', () => {
     expect(text).toContain(
       'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:123456789012:execution:results-pipeline:run-42',
     );
-    expect(message.text).toContain('3 failed orders in run run-42');
+    expect(message.text).toContain('2 rejected and 1 failed orders in run run-42 (stored 7 of 10)');
     expectWithinSlackLimits(message);
   });
 
@@ -101,8 +101,17 @@ describe('renderAlert', () => {
     expect(text).not.toContain(`*#${MAX_FAILURE_LINES}* `);
     expect(text).toContain(`and ${60 - MAX_FAILURE_LINES + 940} more`);
     expect(text).toContain('failures/run-42.json');
-    expect(message.blocks[0]).toMatchObject({ text: { text: ':rotating_light: 1000 failed orders in run run-42' } });
+    expect(message.blocks[0]).toMatchObject({ text: { text: ':rotating_light: 1000 rejected orders in run run-42' } });
     expectWithinSlackLimits(message);
+  });
+
+  it.each([
+    [{ total: 2, stored: 1, rejected: 1, failed: 0 }, '1 rejected order in run run-42'],
+    [{ total: 3, stored: 0, rejected: 0, failed: 3 }, '3 failed orders in run run-42'],
+    [{}, '3 orders not stored in run run-42'], // no counts: the listed failures are the number
+  ])('titles the run by what happened to its orders (%j)', (summary, title) => {
+    const { message } = renderAlert({ message: failedOrders({ summary }) });
+    expect(message.blocks[0]).toMatchObject({ text: { text: `:rotating_light: ${title}` } });
   });
 
   it('still renders a failed-orders message whose fields are missing or of the wrong type', () => {

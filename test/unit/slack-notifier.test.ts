@@ -94,7 +94,7 @@ const KINDS: Array<[kind: string, message: string, expected: string[]]> = [
         { index: 3, status: 'failed', error: 'ResultStoreUnavailable', cause: 'S3 down' },
       ],
     }),
-    ['2 failed orders in run run-9', '*#1* rejected', '*#3* failed', 'S3 down'],
+    ['1 rejected and 1 failed orders in run run-9', '*#1* rejected', '*#3* failed', 'S3 down'],
   ],
   [
     'execution failed',
