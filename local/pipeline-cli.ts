@@ -108,7 +108,10 @@ async function main(): Promise<void> {
   process.exitCode = described.status === 'SUCCEEDED' ? 0 : 1;
 }
 
-main().catch((error: Error) => {
-  console.error(`npm run pipeline failed: ${error.message}`);
+main().catch((error: Error & { code?: string }) => {
+  // endpoints.json outlives a runtime that was killed; say that rather than print a bare socket error.
+  const refused = error.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(error.message);
+  const message = refused ? `the local runtime is not running (${error.message}); start it with npm start` : error.message;
+  console.error(`npm run pipeline failed: ${message}`);
   process.exit(1);
 });
