@@ -6,6 +6,30 @@ export const REGION = 'eu-west-1';
 
 export type StageName = 'Local' | 'Dev' | 'Prod';
 
+/**
+ * Local and Dev run the simulated platform, a small service of the app reached over HTTP like a real one;
+ * Prod names the real platform. Its API key lives in a Secrets Manager secret either way.
+ */
+export type PlatformConfig =
+  | {
+      readonly kind: 'simulated';
+      /** Polls of an auction that answer `{"results": false}` before its results are ready. */
+      readonly readyAfterPolls: number;
+      /** Share of each batch's orders the platform rejects. */
+      readonly rejectedShare: number;
+      /** Share of polls answered with a deliberately malformed answer (InvalidAuctionResults). */
+      readonly malformedShare: number;
+      /** Share of orders the platform never answers for (they fail with NoResult). */
+      readonly noResultShare: number;
+      /** Makes every answer a pure function of the seed and the orders. */
+      readonly seed: string;
+    }
+  | {
+      readonly kind: 'external';
+      /** Base URL of the platform's API, e.g. `https://auction.example.com/v1/`. */
+      readonly baseUrl: string;
+    };
+
 /** Per-stage settings: the one place where stages differ. Passed down as props, never read globally. */
 export interface StageConfig {
   readonly stageName: StageName;
@@ -25,10 +49,22 @@ export interface StageConfig {
     /** How long an order is kept before DynamoDB's TTL removes it. */
     readonly ttlHours: number;
   };
+  readonly auctions: {
+    /**
+     * Minutes between two gate closures, aligned to midnight UTC; it must divide a day. The run of an
+     * auction starts at its gate closure (a cron schedule), so this is also the schedule period.
+     */
+    readonly periodMinutes: number;
+    /**
+     * Pause between closing an auction and reading its orders, longer than post-orders' timeout: a POST
+     * that saw the auction open has written (or failed) by then. Later stragglers go to the next run.
+     */
+    readonly gateSettle: Duration;
+  };
+  /** The auction platform the run hands orders to and polls. */
+  readonly platform: PlatformConfig;
   readonly results: {
-    /** How often EventBridge starts a run. */
-    readonly scheduleRate: Duration;
-    /** Hard limit of a run; below the schedule rate so two runs never overlap. */
+    /** Hard limit of a run; below the auction period so two runs never overlap. */
     readonly runTimeout: Duration;
     /** Pause between two questions to the auction platform while results are not ready. */
     readonly pollInterval: Duration;
@@ -48,16 +84,6 @@ export interface StageConfig {
     readonly infrequentAccessAfterDays: number;
     readonly expireAfterDays: number;
   };
-  /** The simulated auction platform (fetch-results). */
-  readonly auction: {
-    readonly readyProbability: number;
-    readonly orderCount: number;
-    readonly rejectedShare: number;
-    /** Share of answers that are deliberately malformed, to exercise InvalidAuctionResults. */
-    readonly malformedProbability: number;
-    /** Makes answers deterministic when set. */
-    readonly seed?: string;
-  };
   readonly logRetention: RetentionDays;
   /** What happens to the orders table when the stack is deleted. Buckets are always retained. */
   readonly tableRemovalPolicy: RemovalPolicy;
@@ -66,8 +92,8 @@ export interface StageConfig {
 const common = {
   api: { rateLimit: 50, burstLimit: 100, maxOrdersPerRequest: 1000, maxBodyBytes: 1024 * 1024 },
   orders: { ttlHours: 24 },
+  auctions: { periodMinutes: 60, gateSettle: Duration.seconds(35) },
   results: {
-    scheduleRate: Duration.hours(1),
     runTimeout: Duration.minutes(55),
     pollInterval: Duration.seconds(60),
     maxPollAttempts: 30,
@@ -79,7 +105,15 @@ const common = {
     infrequentAccessAfterDays: 30,
     expireAfterDays: 365,
   },
-  auction: { readyProbability: 0.5, orderCount: 2, rejectedShare: 0.5, malformedProbability: 0 },
+};
+
+const simulatedPlatform: PlatformConfig = {
+  kind: 'simulated',
+  readyAfterPolls: 1,
+  rejectedShare: 0.5,
+  malformedShare: 0,
+  noResultShare: 0,
+  seed: 'energy-auction',
 };
 
 export const stages: Record<StageName, StageConfig> = {
@@ -87,6 +121,7 @@ export const stages: Record<StageName, StageConfig> = {
     ...common,
     stageName: 'Local',
     prefix: 'energy-auction-local',
+    platform: simulatedPlatform,
     logRetention: RetentionDays.ONE_WEEK,
     tableRemovalPolicy: RemovalPolicy.DESTROY,
   },
@@ -94,6 +129,7 @@ export const stages: Record<StageName, StageConfig> = {
     ...common,
     stageName: 'Dev',
     prefix: 'energy-auction-dev',
+    platform: simulatedPlatform,
     logRetention: RetentionDays.ONE_MONTH,
     tableRemovalPolicy: RemovalPolicy.DESTROY,
   },
@@ -101,6 +137,8 @@ export const stages: Record<StageName, StageConfig> = {
     ...common,
     stageName: 'Prod',
     prefix: 'energy-auction-prod',
+    // The real platform; its API key is put into the stage's platform secret by an operator.
+    platform: { kind: 'external', baseUrl: 'https://auction-platform.example.com/v1/' },
     api: { ...common.api, rateLimit: 200, burstLimit: 400 },
     logRetention: RetentionDays.SIX_MONTHS,
     tableRemovalPolicy: RemovalPolicy.RETAIN,
@@ -112,13 +150,21 @@ export const stages: Record<StageName, StageConfig> = {
  * period and overlap the next one.
  */
 export function validateStageConfig(config: StageConfig): void {
-  const { results, auction, api } = config;
+  const { results, auctions, platform, api } = config;
   const problems: string[] = [];
-  if (results.runTimeout.toSeconds() >= results.scheduleRate.toSeconds()) {
-    problems.push('results.runTimeout must be shorter than results.scheduleRate so runs never overlap');
+  const period = auctions.periodMinutes;
+  // Gate closures every `period` minutes from midnight must be one cron expression (minutes or hours).
+  if (!Number.isInteger(period) || period < 1 || (period < 60 ? 60 % period !== 0 : period % 60 !== 0 || 1440 % period !== 0)) {
+    problems.push('auctions.periodMinutes must divide an hour (e.g. 15, 30) or be whole hours that divide a day (e.g. 60, 240)');
   }
-  if (results.pollInterval.toSeconds() * results.maxPollAttempts >= results.runTimeout.toSeconds()) {
-    problems.push('results.pollInterval x results.maxPollAttempts must fit inside results.runTimeout');
+  if (results.runTimeout.toSeconds() >= period * 60) {
+    problems.push('results.runTimeout must be shorter than auctions.periodMinutes so runs never overlap');
+  }
+  if (auctions.gateSettle.toSeconds() <= 29) {
+    problems.push('auctions.gateSettle must be longer than post-orders\' 29 s timeout');
+  }
+  if (auctions.gateSettle.toSeconds() + results.pollInterval.toSeconds() * results.maxPollAttempts >= results.runTimeout.toSeconds()) {
+    problems.push('auctions.gateSettle + results.pollInterval x results.maxPollAttempts must fit inside results.runTimeout');
   }
   if (results.maxPollAttempts < 1 || results.mapConcurrency < 1) {
     problems.push('results.maxPollAttempts and results.mapConcurrency must be at least 1');
@@ -127,8 +173,13 @@ export function validateStageConfig(config: StageConfig): void {
   if (results.inlineOrdersLimit > 2000 || results.batchSize > 2000 || results.batchSize < 1 || results.batchConcurrency < 1) {
     problems.push('results.inlineOrdersLimit and results.batchSize must be 1..2000 (Step Functions history and payload limits), results.batchConcurrency at least 1');
   }
-  for (const [name, value] of Object.entries({ readyProbability: auction.readyProbability, rejectedShare: auction.rejectedShare, malformedProbability: auction.malformedProbability })) {
-    if (value < 0 || value > 1) problems.push(`auction.${name} must be between 0 and 1`);
+  if (platform.kind === 'simulated') {
+    for (const [name, value] of Object.entries({ rejectedShare: platform.rejectedShare, malformedShare: platform.malformedShare, noResultShare: platform.noResultShare })) {
+      if (!(value >= 0 && value <= 1)) problems.push(`platform.${name} must be between 0 and 1`);
+    }
+    if (!Number.isInteger(platform.readyAfterPolls) || platform.readyAfterPolls < 0) problems.push('platform.readyAfterPolls must be a whole number >= 0');
+  } else if (!/^https:\/\/[^/]+/.test(platform.baseUrl)) {
+    problems.push('platform.baseUrl must be an https:// URL');
   }
   if (api.maxOrdersPerRequest < 1 || api.burstLimit < api.rateLimit) {
     problems.push('api.maxOrdersPerRequest must be positive and api.burstLimit at least api.rateLimit');

@@ -5,15 +5,19 @@ import type { StackAssembly } from './assembly';
 import { resourcesOfType } from './assembly';
 import { ACCOUNT, Resolver } from './intrinsics';
 import type { LocalFunction } from './lambda/runner';
+import type { ApiKeyGrant } from './api-keys';
 import { elapsed, listen, readBody } from './net';
 import { log } from './log';
 
+/** Lambda targets name their function by ARN; the server binds them once the functions exist. */
 type Target =
-  | { kind: 'lambda'; fn: LocalFunction; timeoutMs: number }
+  | { kind: 'lambda'; functionArn: string; uri: string; timeoutMs: number }
   | { kind: 'mock'; status: number; headers: Record<string, string>; body: string };
 
 interface Route {
   readonly resourceId: string;
+  /** `METHOD /path (logical id)`, for messages. */
+  readonly where: string;
   /** e.g. `/orders/{id}` */
   readonly resourcePath: string;
   readonly parts: string[];
@@ -33,6 +37,11 @@ interface GatewayResponse {
 }
 
 export interface ApiDefinition {
+  /** Logical id of the RestApi. */
+  readonly logicalId: string;
+  /** Its Name, else the logical id: the key of `endpoints.apis`. */
+  readonly name: string;
+  /** Ref of the RestApi: the id in its execute-api host name and in `requestContext.apiId`. */
   readonly apiId: string;
   readonly stage: string;
   readonly routes: Route[];
@@ -73,16 +82,16 @@ function toDraft7(schema: unknown): unknown {
 }
 
 /**
- * Reads the REST API from the template: resources into paths, methods into routes bound to local
- * functions (AWS_PROXY) or mock responses, validators with their models, and gateway responses.
+ * Reads every REST API of the template: resources into paths, methods into routes (AWS_PROXY to a
+ * function of the template, or mock responses), validators with their models, gateway responses and
+ * the stage. Functions are bound later (ApiServer.bind), so the servers can listen first and the
+ * functions' environment can name the local URLs.
  */
-export function readApi(stack: StackAssembly, resolver: Resolver, functionByArn: (arn: string) => LocalFunction | undefined): ApiDefinition | undefined {
-  const apis = resourcesOfType(stack.template, 'AWS::ApiGateway::RestApi');
-  if (apis.length === 0) return undefined;
-  if (apis.length > 1) throw new Error(`The local runtime serves one REST API; the template has ${apis.length}: ${apis.map(([id]) => id).join(', ')}`);
-  const [apiLogicalId] = apis[0];
+export function readApis(stack: StackAssembly, resolver: Resolver): ApiDefinition[] {
   const resources = stack.template.Resources;
   const ajv = new Ajv({ allErrors: true, strict: false });
+  const refOf = (value: unknown) => (value && typeof value === 'object' ? ((value as { Ref?: string }).Ref ?? undefined) : undefined);
+  const belongsTo = (apiLogicalId: string) => ([, res]: [string, { Properties?: Record<string, unknown> }]) => refOf(res.Properties?.RestApiId) === apiLogicalId;
 
   const pathOf = (ref: unknown): string => {
     const r = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
@@ -92,77 +101,97 @@ export function readApi(stack: StackAssembly, resolver: Resolver, functionByArn:
     return `${pathOf(props.ParentId)}/${props.PathPart}`;
   };
 
-  const routes: Route[] = [];
-  for (const [methodId, method] of resourcesOfType(stack.template, 'AWS::ApiGateway::Method')) {
-    const p = method.Properties ?? {};
-    const httpMethod = String(p.HttpMethod).toUpperCase();
-    const resourcePath = pathOf(p.ResourceId) || '/';
-    const where = `${httpMethod} ${resourcePath} (${methodId})`;
-    const auth = String(p.AuthorizationType ?? 'NONE');
-    if (auth !== 'NONE') throw new Error(`${where}: authorization type ${auth} is not supported by the local runtime`);
-    const integration = (p.Integration ?? {}) as Record<string, unknown>;
-    let target: Target;
-    if (integration.Type === 'AWS_PROXY') {
-      const uri = resolver.resolveString(integration.Uri, `${where} integration Uri`);
-      const arn = /functions\/(arn:[^/]+)\/invocations/.exec(uri)?.[1];
-      const fn = arn ? functionByArn(arn) : undefined;
-      if (!fn) throw new Error(`${where}: integration ${uri} does not point at a Lambda function of the template`);
-      target = { kind: 'lambda', fn, timeoutMs: Number(integration.TimeoutInMillis ?? 29_000) };
-    } else if (integration.Type === 'MOCK') {
-      const first = ((integration.IntegrationResponses as Array<Record<string, unknown>>) ?? [])[0] ?? {};
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries((first.ResponseParameters as Record<string, string>) ?? {})) {
-        headers[k.replace('method.response.header.', '')] = String(v).replace(/^'|'$/g, '');
+  return resourcesOfType(stack.template, 'AWS::ApiGateway::RestApi').map(([apiLogicalId, apiResource]) => {
+    const routes: Route[] = [];
+    for (const [methodId, method] of resourcesOfType(stack.template, 'AWS::ApiGateway::Method').filter(belongsTo(apiLogicalId))) {
+      const p = method.Properties ?? {};
+      const httpMethod = String(p.HttpMethod).toUpperCase();
+      const resourcePath = pathOf(p.ResourceId) || '/';
+      const where = `${httpMethod} ${resourcePath} (${methodId})`;
+      const auth = String(p.AuthorizationType ?? 'NONE');
+      if (auth !== 'NONE') throw new Error(`${where}: authorization type ${auth} is not supported by the local runtime`);
+      const integration = (p.Integration ?? {}) as Record<string, unknown>;
+      let target: Target;
+      if (integration.Type === 'AWS_PROXY') {
+        const uri = resolver.resolveString(integration.Uri, `${where} integration Uri`);
+        const functionArn = /functions\/(arn:[^/]+)\/invocations/.exec(uri)?.[1];
+        if (!functionArn) throw new Error(`${where}: integration ${uri} does not point at a Lambda function`);
+        target = { kind: 'lambda', functionArn, uri, timeoutMs: Number(integration.TimeoutInMillis ?? 29_000) };
+      } else if (integration.Type === 'MOCK') {
+        const first = ((integration.IntegrationResponses as Array<Record<string, unknown>>) ?? [])[0] ?? {};
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries((first.ResponseParameters as Record<string, string>) ?? {})) {
+          headers[k.replace('method.response.header.', '')] = String(v).replace(/^'|'$/g, '');
+        }
+        const templates = (first.ResponseTemplates as Record<string, string>) ?? {};
+        target = { kind: 'mock', status: Number(first.StatusCode ?? 200), headers, body: templates['application/json'] ?? '' };
+      } else {
+        throw new Error(`${where}: integration type ${String(integration.Type)} is not supported by the local runtime`);
       }
-      const templates = (first.ResponseTemplates as Record<string, string>) ?? {};
-      target = { kind: 'mock', status: Number(first.StatusCode ?? 200), headers, body: templates['application/json'] ?? '' };
-    } else {
-      throw new Error(`${where}: integration type ${String(integration.Type)} is not supported by the local runtime`);
+      const validatorId = refOf(p.RequestValidatorId);
+      const validator = validatorId ? (resources[validatorId].Properties ?? {}) : {};
+      const models: Record<string, ValidateFunction> = {};
+      for (const [contentType, ref] of Object.entries((p.RequestModels as Record<string, { Ref?: string }>) ?? {})) {
+        const model = ref.Ref ? resources[ref.Ref] : undefined;
+        if (!model) continue; // built-in models such as "Empty"
+        models[contentType.toLowerCase()] = ajv.compile(toDraft7(resolver.resolve(model.Properties?.Schema)) as object);
+      }
+      const requiredParams = Object.entries((p.RequestParameters as Record<string, boolean>) ?? {})
+        .filter(([, required]) => required === true)
+        .map(([name]) => name.replace('method.request.', ''));
+      routes.push({
+        resourceId: methodId,
+        where,
+        resourcePath,
+        parts: resourcePath.split('/').filter(Boolean),
+        method: httpMethod,
+        apiKeyRequired: p.ApiKeyRequired === true,
+        target,
+        validateBody: validator.ValidateRequestBody === true,
+        validateParams: validator.ValidateRequestParameters === true,
+        models,
+        requiredParams,
+      });
     }
-    const validatorId = (p.RequestValidatorId as { Ref?: string } | undefined)?.Ref;
-    const validator = validatorId ? (resources[validatorId].Properties ?? {}) : {};
-    const models: Record<string, ValidateFunction> = {};
-    for (const [contentType, ref] of Object.entries((p.RequestModels as Record<string, { Ref?: string }>) ?? {})) {
-      const model = ref.Ref ? resources[ref.Ref] : undefined;
-      if (!model) continue; // built-in models such as "Empty"
-      models[contentType.toLowerCase()] = ajv.compile(toDraft7(resolver.resolve(model.Properties?.Schema)) as object);
-    }
-    const requiredParams = Object.entries((p.RequestParameters as Record<string, boolean>) ?? {})
-      .filter(([, required]) => required === true)
-      .map(([name]) => name.replace('method.request.', ''));
-    routes.push({
-      resourceId: methodId,
-      resourcePath,
-      parts: resourcePath.split('/').filter(Boolean),
-      method: httpMethod,
-      apiKeyRequired: p.ApiKeyRequired === true,
-      target,
-      validateBody: validator.ValidateRequestBody === true,
-      validateParams: validator.ValidateRequestParameters === true,
-      models,
-      requiredParams,
-    });
-  }
 
-  const gatewayResponses: Record<string, GatewayResponse> = {};
-  for (const [, gr] of resourcesOfType(stack.template, 'AWS::ApiGateway::GatewayResponse')) {
-    const p = resolver.resolve(gr.Properties ?? {}) as Record<string, unknown>;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries((p.ResponseParameters as Record<string, string>) ?? {})) {
-      headers[k.replace('gatewayresponse.header.', '')] = String(v).replace(/^'|'$/g, '');
+    const gatewayResponses: Record<string, GatewayResponse> = {};
+    for (const [, gr] of resourcesOfType(stack.template, 'AWS::ApiGateway::GatewayResponse').filter(belongsTo(apiLogicalId))) {
+      const p = resolver.resolve(gr.Properties ?? {}) as Record<string, unknown>;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries((p.ResponseParameters as Record<string, string>) ?? {})) {
+        headers[k.replace('gatewayresponse.header.', '')] = String(v).replace(/^'|'$/g, '');
+      }
+      gatewayResponses[String(p.ResponseType)] = {
+        status: p.StatusCode ? Number(p.StatusCode) : undefined,
+        headers,
+        template: ((p.ResponseTemplates as Record<string, string>) ?? {})['application/json'],
+      };
     }
-    gatewayResponses[String(p.ResponseType)] = {
-      status: p.StatusCode ? Number(p.StatusCode) : undefined,
-      headers,
-      template: ((p.ResponseTemplates as Record<string, string>) ?? {})['application/json'],
+
+    const stageNames = [
+      ...resourcesOfType(stack.template, 'AWS::ApiGateway::Stage').filter(belongsTo(apiLogicalId)).map(([, st]) => st.Properties?.StageName),
+      ...resourcesOfType(stack.template, 'AWS::ApiGateway::Deployment').filter(belongsTo(apiLogicalId)).map(([, d]) => d.Properties?.StageName),
+    ].filter((st): st is string => typeof st === 'string');
+    const nameProp = apiResource.Properties?.Name;
+    return {
+      logicalId: apiLogicalId,
+      name: nameProp === undefined ? apiLogicalId : resolver.resolveString(nameProp, `RestApi ${apiLogicalId} Name`),
+      apiId: resolver.ref(apiLogicalId),
+      stage: stageNames[0] ?? 'prod',
+      routes,
+      gatewayResponses,
     };
-  }
+  });
+}
 
-  const stageNames = [
-    ...resourcesOfType(stack.template, 'AWS::ApiGateway::Stage').map(([, s]) => s.Properties?.StageName),
-    ...resourcesOfType(stack.template, 'AWS::ApiGateway::Deployment').map(([, s]) => s.Properties?.StageName),
-  ].filter((s): s is string => typeof s === 'string');
-  return { apiId: resolver.ref(apiLogicalId), stage: stageNames[0] ?? 'prod', routes, gatewayResponses };
+/**
+ * The API served on PORT: the one the stack's `ApiUrl` output points at, else the first. The others
+ * get ports of their own.
+ */
+export function primaryApi(stack: StackAssembly, apis: ApiDefinition[]): ApiDefinition | undefined {
+  const output = stack.template.Outputs?.ApiUrl;
+  const text = output ? JSON.stringify(output.Value) : '';
+  return apis.find((api) => text.includes(`{"Ref":"${api.logicalId}"}`)) ?? apis[0];
 }
 
 function match(route: Route, parts: string[]): Record<string, string> | undefined {
@@ -175,19 +204,32 @@ function match(route: Route, parts: string[]): Record<string, string> | undefine
       return params;
     }
     if (i >= parts.length) return undefined;
-    if (part.startsWith('{')) params[part.slice(1, -1)] = decodeURIComponent(parts[i]);
+    // API Gateway hands path parameters on still percent-encoded (`a%2Fb`), as the client sent them.
+    if (part.startsWith('{')) params[part.slice(1, -1)] = parts[i];
     else if (part !== parts[i]) return undefined;
   }
   return route.parts.length === parts.length ? params : undefined;
 }
 
 export interface ApiServer {
+  readonly api: ApiDefinition;
+  /** `http://127.0.0.1:<port>`; the API answers at the root and under `/<stage>`. */
   readonly url: string;
+  /** Binds the Lambda routes to the template's functions; requests wait until then. Throws for a route whose function is missing. */
+  bind(functionByArn: (arn: string) => LocalFunction | undefined): void;
   close(): Promise<void>;
 }
 
-/** Serves the API on loopback, at the root and under `/<stage>` as the real invoke URL does. */
-export async function startApi(api: ApiDefinition, port: number, apiKey: string): Promise<ApiServer> {
+/**
+ * Serves one API on loopback, at the root and under `/<stage>` as the real invoke URL does. A route with
+ * ApiKeyRequired takes the keys whose usage plans include this API (`keys`, see api-keys.ts). `service`
+ * names the server in a port-in-use error.
+ */
+export async function startApi(api: ApiDefinition, port: number, keys: readonly ApiKeyGrant[], service = 'api'): Promise<ApiServer> {
+  const keyByValue = new Map(keys.filter((k) => k.restApis.has(api.logicalId)).map((k) => [k.value, k]));
+  const functions = new Map<Route, LocalFunction>();
+  let bindRoutes!: () => void;
+  const bound = new Promise<void>((resolve) => (bindRoutes = resolve));
   const respond = (res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer) => {
     res.writeHead(status, headers).end(body);
   };
@@ -208,7 +250,9 @@ export async function startApi(api: ApiDefinition, port: number, apiKey: string)
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     const requestId = randomUUID();
+    await bound;
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Split before any decoding, so an encoded slash (%2F) stays inside its segment.
     let parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] === api.stage) parts = parts.slice(1);
     const method = (req.method ?? 'GET').toUpperCase();
@@ -222,7 +266,8 @@ export async function startApi(api: ApiDefinition, port: number, apiKey: string)
       const v = req.headers[name.toLowerCase()];
       return Array.isArray(v) ? v[0] : v;
     };
-    if (route.apiKeyRequired && headerValue('x-api-key') !== apiKey) return gatewayError(res, 'API_KEY', requestId);
+    const caller = route.apiKeyRequired ? keyByValue.get(headerValue('x-api-key') ?? '') : undefined;
+    if (route.apiKeyRequired && !caller) return gatewayError(res, 'API_KEY', requestId);
 
     let body: Buffer;
     try {
@@ -305,20 +350,22 @@ export async function startApi(api: ApiDefinition, port: number, apiKey: string)
         identity: {
           sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
           userAgent: headerValue('user-agent') ?? null,
-          apiKey: route.apiKeyRequired ? apiKey : null,
-          apiKeyId: route.apiKeyRequired ? 'local' : null,
+          apiKey: caller?.value ?? null,
+          apiKeyId: caller?.apiKeyId ?? null,
         },
       },
       body: text,
       isBase64Encoded: false,
     };
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), route.target.kind === 'lambda' ? route.target.timeoutMs : 0).unref());
-    const result = await Promise.race([route.target.fn.invoke(event), timeout]);
+    const fn = functions.get(route) as LocalFunction;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), route.target.kind === 'lambda' ? route.target.timeoutMs : 0)));
+    const result = await Promise.race([fn.invoke(event), timeout]).finally(() => clearTimeout(timer));
     if (result === 'timeout') return gatewayError(res, 'INTEGRATION_TIMEOUT', requestId);
     const out = result.ok ? (result.payload as Record<string, unknown> | null) : null;
     if (!out || typeof out.statusCode !== 'number') {
-      if (!result.ok) log('api', `${route.target.fn.spec.label} failed: ${result.error.errorType}: ${result.error.errorMessage}`);
-      else log('api', `${route.target.fn.spec.label} returned a malformed proxy response`);
+      if (!result.ok) log('api', `${fn.spec.label} failed: ${result.error.errorType}: ${result.error.errorMessage}`);
+      else log('api', `${fn.spec.label} returned a malformed proxy response`);
       return gatewayError(res, 'DEFAULT_5XX', requestId);
     }
     const outHeaders: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
@@ -338,9 +385,19 @@ export async function startApi(api: ApiDefinition, port: number, apiKey: string)
         if (!res.headersSent) respond(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal server error' }));
       });
   });
-  const actual = await listen(server, port, 'api');
+  const actual = await listen(server, port, service);
   return {
+    api,
     url: `http://127.0.0.1:${actual}`,
+    bind: (functionByArn) => {
+      for (const route of api.routes) {
+        if (route.target.kind !== 'lambda') continue;
+        const fn = functionByArn(route.target.functionArn);
+        if (!fn) throw new Error(`${route.where}: integration ${route.target.uri} does not point at a Lambda function of the template`);
+        functions.set(route, fn);
+      }
+      bindRoutes();
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

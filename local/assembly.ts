@@ -15,6 +15,7 @@ export interface Template {
   readonly Parameters?: Record<string, { Type: string; Default?: unknown }>;
   readonly Conditions?: Record<string, unknown>;
   readonly Mappings?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly Outputs?: Record<string, { Value: unknown; Description?: string }>;
 }
 
 export interface CfnResource {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { StackAssembly } from './assembly';
 import { resourcesOfType } from './assembly';
 import { ACCOUNT, REGION, Resolver } from './intrinsics';
+import { CronSchedule, parseCron } from './cron';
 import { log } from './log';
 
 /** An EventBridge event as delivered to targets. */
@@ -30,6 +31,7 @@ interface Rule {
   readonly arn: string;
   readonly pattern?: Record<string, unknown>;
   readonly scheduleMs?: number;
+  readonly cron?: CronSchedule;
   readonly schedule?: string;
   readonly targets: Target[];
 }
@@ -106,18 +108,25 @@ function pathGet(path: string, value: unknown): unknown {
 
 function rateMs(expression: string, where: string): number {
   const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (!m) throw new Error(`${where}: schedule ${expression} is not supported locally (rate(N minutes|hours|days) only)`);
+  if (!m) throw new Error(`${where}: schedule ${expression} is not supported locally (rate(N minutes|hours|days) or cron(...))`);
   const unit = m[2].startsWith('minute') ? 60_000 : m[2].startsWith('hour') ? 3_600_000 : 86_400_000;
   return Number(m[1]) * unit;
 }
 
+/** EventBridge's `time`: ISO-8601 with seconds precision. */
+const eventTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** setTimeout takes at most 2^31-1 ms; longer waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * EventBridge rules of the template: schedules fire on a timer scaled by LOCAL_TIME_SCALE (0 turns
- * them off), pattern rules receive the events the runtime emits (execution status changes).
+ * EventBridge rules of the template: `rate()` schedules fire on a timer scaled by LOCAL_TIME_SCALE,
+ * `cron()` schedules at their cron times on the real clock (0 turns both off), pattern rules receive
+ * the events the runtime emits (execution status changes).
  */
 export class LocalEvents {
   private readonly rules: Rule[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(stack: StackAssembly, resolver: Resolver, private readonly deliver: Deliver) {
     for (const [id, res] of resourcesOfType(stack.template, 'AWS::Events::Rule')) {
@@ -127,6 +136,13 @@ export class LocalEvents {
       const pattern = p.EventPattern as Record<string, unknown> | undefined;
       if (pattern) validatePattern(pattern, `Rule ${id}`);
       const schedule = p.ScheduleExpression as string | undefined;
+      const cronText = schedule ? /^cron\((.*)\)$/.exec(schedule.trim())?.[1] : undefined;
+      let cron: CronSchedule | undefined;
+      try {
+        cron = cronText === undefined ? undefined : parseCron(cronText);
+      } catch (error) {
+        throw new Error(`Rule ${id}: ${(error as Error).message}`);
+      }
       const targets = ((p.Targets as Array<Record<string, unknown>>) ?? []).map((t) => ({
         id: String(t.Id),
         arn: String(t.Arn),
@@ -139,7 +155,8 @@ export class LocalEvents {
         arn: resolver.getAtt(id, 'Arn'),
         pattern,
         schedule,
-        scheduleMs: schedule ? rateMs(schedule, `Rule ${id}`) : undefined,
+        cron,
+        scheduleMs: schedule && !cron ? rateMs(schedule, `Rule ${id}`) : undefined,
         targets,
       });
     }
@@ -151,33 +168,54 @@ export class LocalEvents {
 
   /** Starts the schedules. */
   start(timeScale: number): void {
-    for (const rule of this.rules.filter((r) => r.scheduleMs !== undefined)) {
+    for (const rule of this.rules.filter((r) => r.scheduleMs !== undefined || r.cron)) {
       if (timeScale === 0) {
         log('events', `schedule ${rule.schedule} of ${rule.name} is off (LOCAL_TIME_SCALE=0); start runs with npm run pipeline`);
         continue;
       }
+      if (rule.cron) {
+        const first = rule.cron.next(new Date());
+        const scaled = timeScale === 1 ? '' : ' (cron follows the real clock; LOCAL_TIME_SCALE scales rate() only)';
+        log('events', `schedule ${rule.schedule} of ${rule.name}: next at ${first ? eventTime(first) : 'never'}${scaled}`);
+        this.armCron(rule, rule.cron, first);
+        continue;
+      }
       const period = Math.max(1000, (rule.scheduleMs as number) * timeScale);
       log('events', `schedule ${rule.schedule} of ${rule.name}: every ${Math.round(period / 1000)}s`);
-      this.timers.push(
-        setInterval(() => {
-          this.fire(rule, {
-            version: '0',
-            id: randomUUID(),
-            'detail-type': 'Scheduled Event',
-            source: 'aws.events',
-            account: ACCOUNT,
-            time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-            region: REGION,
-            resources: [rule.arn],
-            detail: {},
-          });
-        }, period),
-      );
+      this.timers.add(setInterval(() => this.fire(rule, this.scheduled(rule, new Date())), period));
     }
   }
 
   stop(): void {
-    this.timers.forEach(clearInterval);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Waits for the cron time (re-arming past setTimeout's limit), delivers it, then arms the next one. */
+  private armCron(rule: Rule, cron: CronSchedule, at: Date | undefined): void {
+    if (!at) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (Date.now() < at.getTime()) return this.armCron(rule, cron, at);
+      this.fire(rule, this.scheduled(rule, at));
+      // After a pause (a suspended laptop) the missed times are skipped, not delivered in a burst.
+      this.armCron(rule, cron, cron.next(new Date(Math.max(Date.now(), at.getTime()))));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at.getTime() - Date.now())));
+    this.timers.add(timer);
+  }
+
+  private scheduled(rule: Rule, time: Date): BusEvent {
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: ACCOUNT,
+      time: eventTime(time),
+      region: REGION,
+      resources: [rule.arn],
+      detail: {},
+    };
   }
 
   /** Puts an event on the default bus: every matching pattern rule delivers it to its targets. */

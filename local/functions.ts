@@ -5,6 +5,7 @@ import { resourcesOfType } from './assembly';
 import { REGION, Resolver } from './intrinsics';
 import { LOCAL_CREDENTIALS } from './aws-clients';
 import type { FunctionSpec } from './lambda/runner';
+import { LocalSecret, resolveDynamicReferences } from './emulators/secrets';
 
 /** Endpoints handed to every function through the standard AWS_ENDPOINT_URL_<SERVICE> variables. */
 export interface ServiceEndpoints {
@@ -12,6 +13,17 @@ export interface ServiceEndpoints {
   readonly s3: string;
   readonly secretsmanager: string;
   readonly stepfunctions: string;
+  /**
+   * Local base URL (`http://127.0.0.1:<port>`) per REST API id: an execute-api URL of the template's APIs
+   * in a function's environment (`https://<id>.execute-api.<region>.amazonaws.com/v1/`) is mapped to it,
+   * the way AWS_ENDPOINT_URL_* maps the SDK's service endpoints.
+   */
+  readonly executeApi?: Readonly<Record<string, string>>;
+}
+
+/** Replaces the execute-api origins of the template's APIs with their local servers. */
+export function mapExecuteApiUrls(value: string, executeApi: Readonly<Record<string, string>>): string {
+  return value.replace(/https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?(?=[/?#]|$)/g, (whole, id: string) => executeApi[id] ?? whole);
 }
 
 /**
@@ -19,7 +31,13 @@ export interface ServiceEndpoints {
  * next to the template), environment resolved to local names, plus the variables the Lambda service
  * sets and the endpoint variables that point the AWS SDK at the local emulators.
  */
-export function readFunctions(stack: StackAssembly, resolver: Resolver, endpoints: ServiceEndpoints, inlineDir: string): FunctionSpec[] {
+export function readFunctions(
+  stack: StackAssembly,
+  resolver: Resolver,
+  endpoints: ServiceEndpoints,
+  inlineDir: string,
+  secrets: readonly LocalSecret[] = [],
+): FunctionSpec[] {
   const invokeConfigs = new Map<string, Record<string, unknown>>();
   for (const [, cfg] of resourcesOfType(stack.template, 'AWS::Lambda::EventInvokeConfig')) {
     const p = resolver.resolve(cfg.Properties ?? {}) as Record<string, unknown>;
@@ -50,8 +68,10 @@ export function readFunctions(stack: StackAssembly, resolver: Resolver, endpoint
     const variables = resolver.resolve(((p.Environment as Record<string, unknown>) ?? {}).Variables ?? {}) as Record<string, unknown>;
     const memoryMb = Number(p.MemorySize ?? 128);
     const logGroup = ((resolver.resolve(p.LoggingConfig ?? {}) as Record<string, unknown>).LogGroup as string) ?? `/aws/lambda/${name}`;
+    // CloudFormation resolves dynamic references ({{resolve:secretsmanager:...}}) in any property.
+    const local = (k: string, v: unknown) => mapExecuteApiUrls(resolveDynamicReferences(String(v), secrets, `${where} variable ${k}`), endpoints.executeApi ?? {});
     const env: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+      ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, local(k, v)])),
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

@@ -108,6 +108,12 @@ const KINDS: Record<string, Kind> = {
     ref: (n) => n,
     attrs: { RootResourceId: (n) => `${n}-root`, RestApiId: (n) => n },
   },
+  // Ref of a stage is its name, so `api.url` resolves to `https://<id>.execute-api.<region>.<suffix>/<stage>/`.
+  'AWS::ApiGateway::Stage': {
+    name: (id, p) => (typeof p.StageName === 'string' ? p.StageName : short(id, 10)),
+    ref: (n) => n,
+    attrs: {},
+  },
 };
 
 /** Ref of any other type: a stable opaque id (API Gateway resources, deployments, keys...). */

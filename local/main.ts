@@ -1,7 +1,7 @@
 /**
  * `npm start`: synthesizes (or reuses) the cloud assembly and runs the Local stage on this machine.
  * Options: --in-memory, --no-synth, --assembly <cdk.out dir>, --stage <name>.
- * Environment: PORT (3000), LOCAL_API_KEY, LOCAL_TIME_SCALE (1), LOCAL_DATA_DIR (.local), SLACK_WEBHOOK_URL,
+ * Environment: PORT (3000), LOCAL_API_KEY, LOCAL_API_KEYS (name=key,...), LOCAL_TIME_SCALE (1), LOCAL_DATA_DIR (.local), SLACK_WEBHOOK_URL,
  * LOCAL_FUNCTION_ENV (JSON: {"<service name|function name|logical id prefix|*>": {"VAR": "value"}}),
  * LOCAL_LAMBDA_LOGS=0 to hide the functions' own log lines, LOCAL_QUIET=1 for no request lines,
  * LOCAL_TTL_SWEEP_SECONDS (60) between DynamoDB TTL sweeps, LOCAL_LAMBDA_CONCURRENCY (4) sandboxes per function.
@@ -10,6 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { resolve } from 'node:path';
 import { ensureAssembly } from './synth';
 import { startRuntime } from './runtime';
+import { parseApiKeys } from './api-keys';
 import { log } from './log';
 
 function arg(name: string): string | undefined {
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     dataDir: process.env.LOCAL_DATA_DIR || '.local',
     inMemory: process.argv.includes('--in-memory'),
     apiKey: process.env.LOCAL_API_KEY || undefined,
+    apiKeys: parseApiKeys(process.env.LOCAL_API_KEYS),
     timeScale: numberEnv('LOCAL_TIME_SCALE', 1),
     slackWebhookUrl: process.env.SLACK_WEBHOOK_URL || undefined,
     functionEnv: functionEnv(),
@@ -57,9 +59,18 @@ async function main(): Promise<void> {
   });
   const e = runtime.endpoints;
   const dataDir = process.env.LOCAL_DATA_DIR || '.local';
+  const apiName = (url: string) => Object.entries(e.apis).find(([, u]) => u === url)?.[0] ?? '';
+  const width = Math.max(0, ...Object.keys(e.apiKeys).map((n) => n.length));
+  const apiLines = [
+    `  API            ${e.api}   ${apiName(e.api)} (also under /${e.apiStage})`,
+    ...Object.entries(e.apis).filter(([, url]) => url !== e.api).map(([name, url]) => `  API            ${url}   ${name}`),
+    '  Customers      (x-api-key; LOCAL_API_KEY is default, LOCAL_API_KEYS adds more)',
+    ...Object.entries(e.apiKeys).map(([name, key]) => `    ${name.padEnd(width)}  ${key}`),
+    ...Object.entries(e.templateApiKeys).map(([name, k]) => `  Template key   ${name}: ${k.value}   (${k.apis.join(', ') || 'no API'})`),
+  ];
   console.log(`
 Local runtime ready (${process.argv.includes('--in-memory') ? 'in memory' : `data in ${dataDir}/`})
-  API            ${e.api}   (also under /${e.apiStage}; x-api-key: ${e.apiKey})
+${apiLines.join('\n')}
   DynamoDB       ${e.dynamodb}   table ${e.tableName}
   S3             ${e.s3}   bucket ${e.bucketName}
   Step Functions ${e.stepfunctions}   ${e.stateMachineArn}

@@ -15,6 +15,8 @@ export const EMULATED = new Set([
   'AWS::ApiGateway::GatewayResponse',
   'AWS::ApiGateway::ApiKey',
   'AWS::ApiGateway::Stage',
+  'AWS::ApiGateway::UsagePlan',
+  'AWS::ApiGateway::UsagePlanKey',
   'AWS::StepFunctions::StateMachine',
   'AWS::SNS::Topic',
   'AWS::SNS::Subscription',
@@ -44,8 +46,6 @@ export const IGNORED: Record<string, string> = {
   'AWS::CloudWatch::Dashboard': 'no CloudWatch locally',
   'AWS::ApiGateway::Deployment': 'deployment plumbing',
   'AWS::ApiGateway::Account': 'API Gateway logging role',
-  'AWS::ApiGateway::UsagePlan': 'throttling and quotas are not enforced locally',
-  'AWS::ApiGateway::UsagePlanKey': 'the local API key is LOCAL_API_KEY or generated',
   'AWS::CDK::Metadata': 'CDK metadata',
   'AWS::CloudFormation::CustomResource': 'custom resources do not run locally',
 };

@@ -1,6 +1,6 @@
 import './polyfills';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { loadStack, resourcesOfType } from './assembly';
@@ -18,7 +18,8 @@ import { startS3FaultProxy } from './faults/s3-proxy';
 import { matchFunctionEnv, readFunctions } from './functions';
 import { DeadLetter, LocalFunction } from './lambda/runner';
 import type { MessageAttribute } from './emulators/sqs';
-import { readApi, startApi } from './api-gateway';
+import { ApiServer, primaryApi, readApis, startApi } from './api-gateway';
+import { customersOf, readApiKeys } from './api-keys';
 import { LocalSns } from './sns';
 import { LocalEvents } from './events';
 import { Execution, LocalStateMachine, TaskHandler } from './state-machine';
@@ -31,14 +32,19 @@ export interface RuntimeOptions {
   readonly cdkOut?: string;
   /** Stage whose nested assembly runs. @default 'Local' */
   readonly stage?: string;
-  /** API port; the other services take the next five. 0 picks free ports for all. @default 3000 */
+  /**
+   * Port of the API the `ApiUrl` output points at; DynamoDB, S3, AWS JSON services and the Slack sink take
+   * the next four, further REST APIs PORT+5, PORT+6, ... 0 picks free ports for all. @default 3000
+   */
   readonly port?: number;
   /** Where data and endpoints.json go. @default '.local' */
   readonly dataDir?: string;
   /** Keep DynamoDB and S3 data in memory (temporary) instead of under dataDir. @default false */
   readonly inMemory?: boolean;
-  /** Key for `x-api-key`. @default generated */
+  /** Key of the default customer for `x-api-key` (LOCAL_API_KEY). @default generated */
   readonly apiKey?: string;
+  /** More customers, name to key (LOCAL_API_KEYS); checked strictly at start. @default {} */
+  readonly apiKeys?: Record<string, string>;
   /** Multiplies Wait, Retry, async-retry and schedule delays; 0 skips waits and turns schedules off. @default 1 */
   readonly timeScale?: number;
   /** A real Slack webhook; the Slack secret then resolves to it instead of the local sink. */
@@ -58,10 +64,18 @@ export interface RuntimeOptions {
 }
 
 export interface Endpoints {
+  /** The API the stack's `ApiUrl` output points at (else the first). */
   api: string;
   /** The API also answers under `/<apiStage>/...`, like its AWS invoke URL. */
   apiStage: string;
+  /** Every REST API by its Name (else logical id), each on its own port; `api` is among them. */
+  apis: Record<string, string>;
+  /** The default customer's key (LOCAL_API_KEY). */
   apiKey: string;
+  /** Every customer of the generated keys by name (`default` plus LOCAL_API_KEYS). */
+  apiKeys: Record<string, string>;
+  /** Keys of the template that have their own Value, by Name: the value, identity.apiKeyId and the APIs (names) taking it. */
+  templateApiKeys: Record<string, { value: string; apiKeyId: string; apis: string[] }>;
   dynamodb: string;
   s3: string;
   stepfunctions: string;
@@ -199,8 +213,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     awsServices.push(secretsService(secrets));
 
-    const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3Endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint };
-    const specs = readFunctions(stack, resolver, endpointsForFunctions, join(dataDir, 'inline'));
+    // The APIs listen before the functions are read, so function environments can name their local URLs;
+    // their routes are bound to the functions further down.
+    const apiKey = options.apiKey ?? randomBytes(20).toString('base64url');
+    const customers = customersOf(apiKey, options.apiKeys);
+    const apiDefs = readApis(stack, resolver);
+    const primary = primaryApi(stack, apiDefs);
+    const keyGrants = readApiKeys(stack, resolver, secrets, customers);
+    const apiServers: ApiServer[] = [];
+    for (const def of [...(primary ? [primary] : []), ...apiDefs.filter((d) => d !== primary)]) {
+      const offset = apiServers.length === 0 ? 0 : 4 + apiServers.length;
+      const server = await startApi(def, portFor(offset), keyGrants, offset === 0 ? 'api' : `api ${def.name}`);
+      cleanups.push(() => server.close());
+      apiServers.push(server);
+    }
+    const executeApi = Object.fromEntries(apiServers.map((a) => [a.api.apiId, a.url]));
+
+    const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3Endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint, executeApi };
+    const specs = readFunctions(stack, resolver, endpointsForFunctions, join(dataDir, 'inline'), secrets);
     const extraEnv = matchFunctionEnv(specs, options.functionEnv ?? {});
     const runnerOptions = {
       maxConcurrency: options.lambdaConcurrency ?? 4,
@@ -318,16 +348,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     events.start(timeScale);
     cleanups.push(() => events.stop());
 
-    const apiKey = options.apiKey ?? randomBytes(20).toString('base64url');
-    const apiDef = readApi(stack, resolver, functionByArn);
-    const api = apiDef ? await startApi(apiDef, portFor(0), apiKey) : undefined;
-    if (api) cleanups.push(() => api.close());
+    for (const server of apiServers) server.bind(functionByArn);
+    const api = apiServers[0];
+    const apiNames = new Map(apiDefs.map((d) => [d.logicalId, d.name]));
 
     const tableNames = tables.map((t) => String(t.input.TableName));
     const endpoints: Endpoints = {
       api: api?.url ?? '',
-      apiStage: apiDef?.stage ?? '',
+      apiStage: api?.api.stage ?? '',
+      apis: Object.fromEntries(apiServers.map((a) => [a.api.name, a.url])),
       apiKey,
+      apiKeys: customers,
+      templateApiKeys: Object.fromEntries(
+        keyGrants.filter((k) => k.fromTemplate).map((k) => [k.label, { value: k.value, apiKeyId: k.apiKeyId, apis: [...k.restApis].map((id) => apiNames.get(id) ?? id) }]),
+      ),
       dynamodb: dynamo.endpoint,
       s3: s3Endpoint,
       stepfunctions: awsJson.endpoint,
@@ -344,8 +378,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       region: REGION,
       credentials: LOCAL_CREDENTIALS,
     };
-    writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
-    log('runtime', `stack ${stack.stackName}: ${functions.length} functions, ${machines.length} state machine(s), ${apiDef?.routes.length ?? 0} route(s); ready in ${Date.now() - started}ms`);
+    // Written whole under a temporary name, then renamed: a reader never sees a half-written file.
+    const endpointsFile = join(dataDir, 'endpoints.json');
+    const temporary = `${endpointsFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(endpoints, null, 2)}\n`);
+    renameSync(temporary, endpointsFile);
+    const routes = apiServers.reduce((n, a) => n + a.api.routes.length, 0);
+    log('runtime', `stack ${stack.stackName}: ${functions.length} functions, ${machines.length} state machine(s), ${apiServers.length} API(s) with ${routes} route(s); ready in ${Date.now() - started}ms`);
 
     return {
       endpoints,

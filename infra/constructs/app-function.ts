@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -95,10 +96,29 @@ export class AppFunction extends NodejsFunction {
     }]);
   }
 
-  /** Lets the function write items with BatchWriteItem to the table; the name goes to `envName`. */
-  bindTableWrite(table: dynamodb.ITable, envName: string): this {
-    table.grant(this, 'dynamodb:BatchWriteItem');
+  /**
+   * Lets the function call exactly `actions` on the table (and Query on `index` when given); the table
+   * name goes to `envName`. Least privilege per function instead of the broad grantReadWriteData.
+   */
+  bindTable(table: dynamodb.ITable, envName: string, actions: string[], index?: string): this {
+    // Not table.grant(): with an index it adds `<table>/index/*` to every action.
+    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+    if (index !== undefined) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${index}`] }));
+    }
     this.addEnvironment(envName, table.tableName);
+    return this;
+  }
+
+  /** Lets the function publish to the topic (and use its key); the ARN goes to `envName`. */
+  bindTopicPublish(topic: sns.ITopic, envName: string): this {
+    topic.grantPublish(this);
+    this.addEnvironment(envName, topic.topicArn);
+    NagSuppressions.addResourceSuppressions(this.role!, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (its variants), on the topic\'s key only.',
+      appliesTo: ['Action::kms:GenerateDataKey*'],
+    }], true);
     return this;
   }
 
@@ -113,13 +133,24 @@ export class AppFunction extends NodejsFunction {
     return this.allowObjects(bucket, 's3:GetObject', prefix, envName);
   }
 
-  private allowObjects(bucket: s3.IBucket, action: string, prefix: string, envName: string): this {
-    this.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: [bucket.arnForObjects(`${prefix}*`)] }));
+  /** Read, write and list under `prefix`: the simulated platform's own state. */
+  bindBucketReadWrite(bucket: s3.IBucket, envName: string, prefix: string): this {
+    this.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }));
+    return this.allowObjects(bucket, ['s3:GetObject', 's3:PutObject'], prefix, envName);
+  }
+
+  private allowObjects(bucket: s3.IBucket, action: string | string[], prefix: string, envName: string): this {
+    const actions = typeof action === 'string' ? [action] : action;
+    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }));
     this.addEnvironment(envName, bucket.bucketName);
     const objects = `Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/${prefix}*`;
     NagSuppressions.addResourceSuppressions(this.role!, [{
       id: 'AwsSolutions-IAM5',
-      reason: `Object keys are made per run and item at run time, so the function gets ${action} on ${prefix} and nowhere else.`,
+      reason: `Object keys are made per run and item at run time, so the function gets ${actions.join(', ')} on ${prefix} and nowhere else.`,
       appliesTo: [objects],
     }], true);
     return this;

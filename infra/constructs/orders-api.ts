@@ -14,12 +14,13 @@ export interface OrdersApiProps {
 }
 
 /**
- * `POST /orders` behind an API key and a throttled usage plan. The request model is the same JSON Schema
+ * `POST /orders` and `GET /orders/{record_id}` behind an API key and a throttled usage plan. The request model is the same JSON Schema
  * the handler validates with, so API Gateway turns away malformed bodies before a Lambda is billed.
  */
 export class OrdersApi extends Construct {
   public readonly api: apigw.RestApi;
   public readonly handler: AppFunction;
+  public readonly getOrder: AppFunction;
   public readonly apiKey: apigw.IApiKey;
 
   constructor(scope: Construct, id: string, props: OrdersApiProps) {
@@ -37,9 +38,17 @@ export class OrdersApi extends Construct {
         MAX_ORDERS_PER_REQUEST: String(config.api.maxOrdersPerRequest),
         MAX_BODY_BYTES: String(config.api.maxBodyBytes),
         ORDER_TTL_HOURS: String(config.orders.ttlHours),
+        AUCTION_PERIOD_MINUTES: String(config.auctions.periodMinutes),
         WRITE_RETRY_BUDGET_MS: '5000',
       },
-    }).bindTableWrite(props.table, 'ORDERS_TABLE_NAME');
+    // Reads the auction's control item and the named orders (locks), writes conditionally, rolls back.
+    }).bindTable(props.table, 'ORDERS_TABLE_NAME', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    this.getOrder = new AppFunction(this, 'GetOrderFunction', {
+      handler: 'get-order',
+      description: 'Answers what became of one order (GET /orders/{record_id})',
+      namePrefix: config.prefix,
+      logRetention: config.logRetention,
+    }).bindTable(props.table, 'ORDERS_TABLE_NAME', ['dynamodb:GetItem']);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: config.logRetention });
     this.api = new apigw.RestApi(this, 'Api', {
@@ -72,10 +81,16 @@ export class OrdersApi extends Construct {
       validateRequestParameters: true,
     });
 
-    this.api.root.addResource('orders').addMethod('POST', new apigw.LambdaIntegration(this.handler), {
+    const orders = this.api.root.addResource('orders');
+    orders.addMethod('POST', new apigw.LambdaIntegration(this.handler), {
       apiKeyRequired: true,
       requestValidator: validator,
       requestModels: { 'application/json': model },
+    });
+    orders.addResource('{record_id}').addMethod('GET', new apigw.LambdaIntegration(this.getOrder), {
+      apiKeyRequired: true,
+      requestValidator: validator,
+      requestParameters: { 'method.request.path.record_id': true },
     });
 
     // Keep the product's error shape for what API Gateway itself rejects. Gateway responses cannot escape

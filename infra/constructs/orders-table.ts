@@ -8,7 +8,15 @@ export interface OrdersTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Orders kept for 24 hours: TTL on `ttl`, on-demand, point-in-time recovery, encrypted at rest (SPEC 2.2). */
+/** Name of the index that lists one auction's orders without a scan. */
+export const AUCTION_INDEX = 'by-auction';
+
+/**
+ * Orders kept for 24 hours, keyed by customer and record_id (so two customers' ids never collide): TTL on
+ * `ttl`, on-demand, point-in-time recovery, encrypted at rest (SPEC 2.2). The `by-auction` index is keyed
+ * by `auction_id` and projects everything the run reads; the auction control items (partition `#auction`)
+ * carry no `auction_id`, so the index holds orders only.
+ */
 export class OrdersTable extends Construct {
   public readonly table: dynamodb.Table;
 
@@ -16,12 +24,19 @@ export class OrdersTable extends Construct {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: 'record_id', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: 'customer', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'record_id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'ttl',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: AUCTION_INDEX,
+      partitionKey: { name: 'auction_id', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'record_id', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
   }
 }

@@ -8,7 +8,7 @@ export interface ResultsBucketProps {
   readonly namePrefix: string;
   readonly infrequentAccessAfterDays: number;
   readonly expireAfterDays: number;
-  /** Expiry of the runs' working files under runs/ and map-results/. */
+  /** Expiry of the runs' working files under runs/ (results files, failed-order lists). */
   readonly workFilesExpireAfterDays: number;
 }
 
@@ -34,17 +34,17 @@ export class ResultsBucket extends Construct {
           noncurrentVersionExpiration: Duration.days(30),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
-        ...['runs/', 'map-results/'].map((prefix) => ({
-          id: `expire-${prefix.replace('/', '')}`,
-          prefix,
+        {
+          id: 'expire-runs',
+          prefix: 'runs/',
           expiration: Duration.days(props.workFilesExpireAfterDays),
           noncurrentVersionExpiration: Duration.days(1),
-        })),
+        },
       ],
     });
     NagSuppressions.addResourceSuppressions(this.bucket, [{
       id: 'AwsSolutions-S1',
-      reason: 'Only store-result writes here, through a role scoped to orders/*; CloudTrail covers access auditing, so a second logs bucket adds cost without insight.',
+      reason: 'Only the run writes here, through roles scoped to results/* and runs/*; CloudTrail covers access auditing, so a second logs bucket adds cost without insight.',
     }]);
   }
 }

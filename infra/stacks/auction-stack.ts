@@ -6,15 +6,16 @@ import { Monitoring } from '../constructs/monitoring';
 import { OrdersApi } from '../constructs/orders-api';
 import { OrdersTable } from '../constructs/orders-table';
 import { ResultsBucket } from '../constructs/results-bucket';
-import { ResultsPipeline } from '../constructs/results-pipeline';
+import { AuctionPlatform } from '../constructs/auction-platform';
+import { AuctionRun } from '../constructs/auction-run';
 
 export interface AuctionStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
 /**
- * The whole product for one stage, in one stack: the API and table, the hourly results pipeline and
- * bucket, the alerts path and the alarms. One stack keeps deployments atomic and avoids cross-stack
+ * The whole product for one stage, in one stack: the API and table, the auction run, the platform it
+ * talks to and the results bucket, the alerts path and the alarms. One stack keeps deployments atomic and avoids cross-stack
  * export locks; stateful resources are retained (or configured per stage) so a rollback never loses data.
  */
 export class AuctionStack extends Stack {
@@ -39,24 +40,29 @@ export class AuctionStack extends Stack {
       expireAfterDays: config.results.expireAfterDays,
       workFilesExpireAfterDays: config.results.workFilesExpireAfterDays,
     });
-    const pipeline = new ResultsPipeline(this, 'ResultsPipeline', {
+    const platform = new AuctionPlatform(this, 'AuctionPlatform', { config });
+    const run = new AuctionRun(this, 'AuctionRun', {
       config,
+      table: orders.table,
       bucket: results.bucket,
       alertsTopic: alerts.topic,
+      platform,
     });
     new Monitoring(this, 'Monitoring', {
       namePrefix: config.prefix,
       alertsTopic: alerts.topic,
       api: api.api,
-      functions: [api.handler, pipeline.fetchResults, pipeline.storeResult, pipeline.summarizeRun, alerts.notifier],
-      stateMachine: pipeline.stateMachine,
+      functions: [api.handler, api.getOrder, ...run.functions, ...(platform.function ? [platform.function] : []), alerts.notifier],
+      stateMachine: run.stateMachine,
     });
 
     this.apiUrl = new CfnOutput(this, 'ApiUrl', { value: api.api.urlForPath('/orders') });
     this.apiKeyId = new CfnOutput(this, 'ApiKeyId', { value: api.apiKey.keyId });
     new CfnOutput(this, 'OrdersTableName', { value: orders.table.tableName });
     new CfnOutput(this, 'ResultsBucketName', { value: results.bucket.bucketName });
-    new CfnOutput(this, 'StateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'StateMachineArn', { value: run.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AuctionPlatformUrl', { value: platform.baseUrl });
+    new CfnOutput(this, 'AuctionPlatformKeySecretArn', { value: platform.apiKeySecret.secretArn });
     new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn });
     new CfnOutput(this, 'SlackWebhookSecretArn', { value: alerts.webhookSecret.secretArn });
   }

@@ -1,18 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { AwsJsonError, AwsJsonService } from '../aws-json-server';
 
+/** The one version a local secret has. */
+const LOCAL_VERSION_ID = '00000000-0000-0000-0000-000000000001';
+
 export interface LocalSecret {
   readonly name: string;
   readonly arn: string;
   readonly value: string;
 }
 
+/** SecretId may be the name, the full ARN, or the ARN without its random suffix. */
+export function findSecret(secrets: readonly LocalSecret[], id: string): LocalSecret | undefined {
+  return secrets.find((s) => s.arn === id || s.name === id || s.arn.slice(0, -7) === id);
+}
+
 /** Secrets Manager's GetSecretValue (AWS JSON 1.1) for the secrets the template declares. */
 export function secretsService(secrets: LocalSecret[]): AwsJsonService {
   const created = Date.now() / 1000;
-  const find = (id: string) =>
-    // SecretId may be the name, the full ARN, or the ARN without its random suffix.
-    secrets.find((s) => s.arn === id || s.name === id || s.arn.slice(0, -7) === id);
+  const find = (id: string) => findSecret(secrets, id);
   return {
     targetPrefix: 'secretsmanager',
     contentType: 'application/x-amz-json-1.1',
@@ -24,7 +30,7 @@ export function secretsService(secrets: LocalSecret[]): AwsJsonService {
           ARN: secret.arn,
           Name: secret.name,
           SecretString: secret.value,
-          VersionId: '00000000-0000-0000-0000-000000000001',
+          VersionId: LOCAL_VERSION_ID,
           VersionStages: ['AWSCURRENT'],
           CreatedDate: created,
         };
@@ -76,4 +82,38 @@ export function localSecretValue(
   }
   if (isWebhook) return webhookUrl;
   return typeof props.SecretString === 'string' ? props.SecretString : random();
+}
+
+const DYNAMIC_REFERENCE = /\{\{resolve:([a-z-]+):([^}]*)\}\}/g;
+
+/**
+ * Resolves CloudFormation dynamic references to the local secrets, as CloudFormation does at deploy time:
+ * `{{resolve:secretsmanager:<name or ARN>[:SecretString[:<json key>[:<version stage>[:<version id>]]]]}}`.
+ * Anything it cannot answer (SSM parameters, unknown secrets or keys, other versions) throws naming `where`.
+ */
+export function resolveDynamicReferences(text: string, secrets: readonly LocalSecret[], where: string): string {
+  return text.replace(DYNAMIC_REFERENCE, (whole, service: string, rest: string) => {
+    if (service !== 'secretsmanager') throw new Error(`${where}: dynamic reference ${whole} is not supported locally (only secretsmanager)`);
+    // An ARN holds six colons of its own (arn:aws:secretsmanager:<region>:<account>:secret:<name>).
+    const parts = rest.split(':');
+    const idParts = rest.startsWith('arn:') ? 7 : 1;
+    const secretId = parts.slice(0, idParts).join(':');
+    const [secretString = '', jsonKey = '', stage = '', versionId = ''] = parts.slice(idParts);
+    const secret = findSecret(secrets, secretId);
+    if (!secret) throw new Error(`${where}: dynamic reference ${whole} names secret ${secretId}, which is not a secret of the template`);
+    if (secretString && secretString !== 'SecretString') throw new Error(`${where}: dynamic reference ${whole}: expected SecretString, got ${secretString}`);
+    if ((stage && stage !== 'AWSCURRENT') || (versionId && versionId !== LOCAL_VERSION_ID)) {
+      throw new Error(`${where}: dynamic reference ${whole}: the local secret has only its current version (AWSCURRENT)`);
+    }
+    if (!jsonKey) return secret.value;
+    let json: unknown;
+    try {
+      json = JSON.parse(secret.value);
+    } catch {
+      throw new Error(`${where}: dynamic reference ${whole} asks for key ${jsonKey}, but secret ${secret.name} is not JSON`);
+    }
+    const value = json && typeof json === 'object' ? (json as Record<string, unknown>)[jsonKey] : undefined;
+    if (value === undefined) throw new Error(`${where}: dynamic reference ${whole}: secret ${secret.name} has no key ${jsonKey}`);
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  });
 }

@@ -1,70 +1,53 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { platformFromEnv } from '../adapters/http-auction-platform';
 import { S3ResultStore } from '../adapters/s3-result-store';
-import { offloadLargeAnswer, type OffloadedAnswer } from '../results/large-results';
+import { collectResults, type FetchAnswer } from '../results/collect-results';
+import { InvalidTaskInput } from '../results/errors';
+import type { AuctionPlatform } from '../platform/platform';
 import type { ResultStore } from '../results/result-store';
-import { numberEnv, optionalEnv, requireEnv } from '../shared/env';
+import { integerEnv, requireEnv } from '../shared/env';
 import { observe } from '../shared/observe';
 import { logger, metrics } from '../shared/powertools';
-import {
-  MAX_ORDER_COUNT,
-  parseFetchRequest,
-  simulateAuction,
-  type AuctionAnswer,
-  type AuctionConfig,
-  type MalformedAnswer,
-} from '../results/auction';
-import { seededRandom, type Random } from '../results/random';
 
 export interface FetchResultsDeps {
-  /** Randomness when AUCTION_SEED is unset. */
-  readonly random?: Random;
+  readonly platform?: () => AuctionPlatform;
   /** Where large answers go; defaults to S3 in RESULTS_BUCKET_NAME. */
   readonly store?: () => ResultStore;
 }
 
-/** Read per invocation: cheap, and a bad value still fails with the variable's name on the first call. */
-function auctionConfig(): AuctionConfig {
-  const orderCount = numberEnv('AUCTION_ORDER_COUNT', 2, 0, MAX_ORDER_COUNT);
-  if (!Number.isInteger(orderCount)) {
-    throw new Error(`Environment variable AUCTION_ORDER_COUNT must be an integer, got ${orderCount}`);
-  }
-  return {
-    readyProbability: numberEnv('AUCTION_READY_PROBABILITY', 0.5, 0, 1),
-    orderCount,
-    rejectedShare: numberEnv('AUCTION_REJECTED_SHARE', 0.5, 0, 1),
-    malformedProbability: numberEnv('AUCTION_MALFORMED_PROBABILITY', 0, 0, 1),
-  };
-}
+/** Far enough below Step Functions' 256 KiB state limit to leave room for the rest of the state. */
+const INLINE_BYTES = 100 * 1024;
 
-/** Simulated auction platform (lambda_a). Deterministic per seed + execution + attempt when AUCTION_SEED is set. */
+/** lambda_a: asks the auction platform for the auction's results, once per poll. */
 export function createHandler(deps: FetchResultsDeps = {}) {
+  const platform = deps.platform ?? platformFromEnv;
   const store = deps.store ?? (() => new S3ResultStore(requireEnv('RESULTS_BUCKET_NAME')));
-  return (event: unknown, context: Context): Promise<AuctionAnswer | MalformedAnswer | OffloadedAnswer> =>
+  return (event: unknown, context: Context): Promise<FetchAnswer> =>
     observe('fetch-results', context, async () => {
-      const request = parseFetchRequest(event);
-      logger.setCorrelationId(request.executionName);
-      const config = auctionConfig();
-      const seed = optionalEnv('AUCTION_SEED');
-      const random = seed === undefined ? (deps.random ?? Math.random) : seededRandom(seed, request.executionName, request.attempt);
-
-      const answer = simulateAuction(config, random);
-
-      const ready = answer.results === true && Array.isArray(answer.orders);
+      const { auction_id: auctionId, attempt, execution_name: executionName } = (event ?? {}) as Record<string, unknown>;
+      if (typeof auctionId !== 'string' || typeof executionName !== 'string' || typeof attempt !== 'number') {
+        throw new InvalidTaskInput('Expected {auction_id, attempt, execution_name}');
+      }
+      logger.setCorrelationId(executionName);
+      const answer = await collectResults(platform(), {
+        auctionId,
+        executionName,
+        inlineLimit: integerEnv('RESULTS_INLINE_LIMIT', 1000, 0, 100_000),
+        inlineBytes: INLINE_BYTES,
+        destination: () => ({ bucket: requireEnv('RESULTS_BUCKET_NAME'), store: store() }),
+      });
+      const ready = answer.results === true;
       metrics.addMetric('AuctionPolled', MetricUnit.Count, 1);
       metrics.addMetric('AuctionResultsReady', MetricUnit.Count, ready ? 1 : 0);
       logger.info('Auction polled', {
-        attempt: request.attempt,
-        seeded: seed !== undefined,
+        auctionId,
+        attempt,
         ready,
-        malformed: !ready && answer.results !== false,
-        orderCount: ready ? (answer.orders as unknown[]).length : 0,
+        invalid: 'invalid' in answer ? answer.invalid : undefined,
+        results: 'orders' in answer ? answer.orders.length : 'count' in answer ? answer.count : 0,
       });
-      return offloadLargeAnswer(answer, {
-        inlineLimit: numberEnv('ORDERS_INLINE_LIMIT', 1000, 0, MAX_ORDER_COUNT),
-        executionName: request.executionName,
-        destination: () => ({ bucket: requireEnv('RESULTS_BUCKET_NAME'), store: store() }),
-      });
+      return answer;
     }, (error) => logger.error('fetch-results failed', error));
 }
 

@@ -1,8 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoDbOrderStore } from '../adapters/dynamodb-order-store';
+import { callerCustomer } from '../orders/caller';
 import {
-  type ErrorDetail,
+  errorBody,
+  ForbiddenError,
+  NoOpenAuctionError,
+  OrdersLockedError,
   OrdersRequestError,
   PayloadTooLargeError,
   StorageUnavailableError,
@@ -14,7 +18,8 @@ import { readJsonBody } from '../orders/request-body';
 import { DEFAULT_MAX_ORDERS_PER_REQUEST } from '../orders/schema';
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { numberEnv, requireEnv } from '../shared/env';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { observe } from '../shared/observe';
+import { logger, metrics } from '../shared/powertools';
 
 export interface PostOrdersConfig extends IngestConfig {
   readonly maxBodyBytes: number;
@@ -28,37 +33,46 @@ export interface PostOrdersDeps {
 
 export type PostOrdersHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** Builds the handler around its dependencies, so tests can pin the clock and the retry timing. */
+/** Builds the handler around its dependencies, so tests can pin the clock, the config and the retry timing. */
 export function createPostOrdersHandler(deps: PostOrdersDeps): PostOrdersHandler {
   return async (event, context) => {
-    logger.addContext(context);
-    logger.setCorrelationId(event.requestContext?.requestId);
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
     try {
-      const text = readJsonBody(
-        { contentType: header(event, 'content-type'), body: event.body, isBase64Encoded: event.isBase64Encoded },
-        deps.config.maxBodyBytes,
+      return await observe('post-orders', context, () => postOrders(event, deps), (error) =>
+        logger.error('Unexpected error while storing orders', error),
       );
-      const result = await ingestOrders(text, deps.config, deps);
-      metrics.addMetric('OrdersAccepted', MetricUnit.Count, result.accepted);
-      logger.info('Orders accepted', { accepted: result.accepted });
-      return json(201, { accepted: result.accepted });
-    } catch (error) {
-      return errorResponse(error);
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      logger.resetKeys();
+    } catch {
+      // Whatever it was, the client learns nothing about our internals; the log and the trace have it.
+      return json(500, errorBody('INTERNAL_ERROR', 'Internal server error'));
     }
   };
 }
 
-function errorResponse(error: unknown): APIGatewayProxyResult {
+async function postOrders(event: APIGatewayProxyEvent, deps: PostOrdersDeps): Promise<APIGatewayProxyResult> {
+  logger.setCorrelationId(event.requestContext?.requestId);
+  try {
+    const customer = callerCustomer(event.requestContext?.identity?.apiKeyId);
+    logger.appendKeys({ customer });
+    const text = readJsonBody(
+      { contentType: header(event, 'content-type'), body: event.body, isBase64Encoded: event.isBase64Encoded },
+      deps.config.maxBodyBytes,
+    );
+    const result = await ingestOrders(text, customer, deps.config, deps);
+    metrics.addMetric('OrdersAccepted', MetricUnit.Count, result.accepted);
+    logger.info('Orders accepted', { accepted: result.accepted, auctionId: result.auctionId });
+    return json(201, { accepted: result.accepted });
+  } catch (error) {
+    return knownErrorResponse(error);
+  }
+}
+
+/** The typed errors of the domain as HTTP answers; anything else is rethrown for the envelope to record. */
+function knownErrorResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof OrdersRequestError) {
+    if (error instanceof OrdersLockedError) metrics.addMetric('OrdersLocked', MetricUnit.Count, error.locked.length);
     logger.info('Request rejected', { code: error.code, details: error.details });
     return json(statusOf(error), errorBody(error.code, error.message, error.details));
   }
-  if (error instanceof StorageUnavailableError) {
+  if (error instanceof StorageUnavailableError || error instanceof NoOpenAuctionError) {
     logger.error('Orders could not be stored within the retry budget', error);
     return json(
       503,
@@ -66,20 +80,15 @@ function errorResponse(error: unknown): APIGatewayProxyResult {
       { 'Retry-After': String(error.retryAfterSeconds) },
     );
   }
-  // Whatever it was, the client learns nothing about our internals; the log has the details.
-  logger.error('Unexpected error while storing orders', error as Error);
-  tracer.addErrorAsMetadata(error as Error);
-  return json(500, errorBody('INTERNAL_ERROR', 'Internal server error'));
+  throw error;
 }
 
 function statusOf(error: OrdersRequestError): number {
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof OrdersLockedError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   return 400; // InvalidRequestError
-}
-
-function errorBody(code: string, message: string, details: readonly ErrorDetail[] = []) {
-  return { error: { code, message, details } };
 }
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
@@ -107,6 +116,12 @@ function integerEnv(name: string, fallback: number, min: number, max: number): n
   return value;
 }
 
+function auctionPeriodEnv(name: string): number {
+  const value = integerEnv(name, 60, 1, 1440);
+  if (1440 % value !== 0) throw new Error(`Environment variable ${name} must divide a day (1440 minutes), got ${value}`);
+  return value;
+}
+
 // Read once at cold start: a misconfigured function fails on its first invocation with the variable's name.
 const config: PostOrdersConfig & { readonly tableName: string; readonly retryBudgetMs: number } = {
   tableName: requireEnv('ORDERS_TABLE_NAME'),
@@ -114,6 +129,7 @@ const config: PostOrdersConfig & { readonly tableName: string; readonly retryBud
   // API Gateway itself caps payloads at 10 MB.
   maxBodyBytes: integerEnv('MAX_BODY_BYTES', 1_048_576, 1, 10 * 1024 * 1024),
   ttlHours: numberEnv('ORDER_TTL_HOURS', 24, 1 / 60, 24 * 366),
+  auctionPeriodMinutes: auctionPeriodEnv('AUCTION_PERIOD_MINUTES'),
   retryBudgetMs: integerEnv('WRITE_RETRY_BUDGET_MS', 2000, 0, 60_000),
 };
 

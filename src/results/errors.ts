@@ -1,7 +1,7 @@
-// Error names are part of the state machine contract (Retry/Catch match on them), so each class sets
-// `name` to a literal: bundlers may rename classes, and Lambda reports `name` as the errorType.
+// Error names are part of the state machine contract (Retry/Catch match on them, and they become the
+// failed orders' reasons), so each class sets `name` to a literal: bundlers may rename classes.
 
-/** The auction rejected this order; the state machine catches it per item and reports it in the run summary. */
+/** The auction rejected this order; recorded on the order first, then raised so the Map counts it apart. */
 export class OrderRejected extends Error {
   constructor(message: string) {
     super(message);
@@ -9,11 +9,19 @@ export class OrderRejected extends Error {
   }
 }
 
-/** The map item does not look like an order result; retrying cannot fix it. */
+/** The result does not look like a result of ours (no order id, unknown status); a retry cannot fix it. */
 export class InvalidOrderResult extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidOrderResult';
+  }
+}
+
+/** The result names an order that is not one of this auction's submitted orders; nothing was written. */
+export class UnknownOrder extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownOrder';
   }
 }
 
@@ -25,10 +33,10 @@ export class ResultStoreUnavailable extends Error {
   }
 }
 
-/** The fetch-results input is not {attempt, executionName}; a wiring bug, not a platform answer. */
-export class InvalidFetchRequest extends Error {
+/** A task's input is not what the state machine sends; a wiring bug, not a platform answer. */
+export class InvalidTaskInput extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'InvalidFetchRequest';
+    this.name = 'InvalidTaskInput';
   }
 }

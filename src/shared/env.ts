@@ -26,3 +26,10 @@ export function optionalEnv(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value.trim() === '' ? undefined : value;
 }
+
+/** Whole-number setting with a default, within [min, max]. */
+export function integerEnv(name: string, fallback: number, min = -Infinity, max = Infinity): number {
+  const value = numberEnv(name, fallback, min, max);
+  if (!Number.isInteger(value)) throw new Error(`Environment variable ${name} must be an integer, got ${value}`);
+  return value;
+}

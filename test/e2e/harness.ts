@@ -17,6 +17,8 @@ export interface LocalRuntime {
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
   readonly sfn: SFNClient;
+  /** Process id of the runtime child. */
+  readonly pid?: number;
   /** Everything the runtime printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -35,18 +37,36 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
+export interface StartOptions {
+  /** Cloud assembly to run, relative to the repository root. @default E2E_ASSEMBLY */
+  readonly assembly?: string;
+  /** How long the runtime may take to write endpoints.json. @default E2E_START_TIMEOUT_MS or 120 s */
+  readonly timeoutMs?: number;
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited after `graceMs`; resolves once it has exited. */
+async function killChild(child: ChildProcess, exited: Promise<unknown>, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(killer);
+}
+
 /**
  * Starts `local/main.ts` as a child process, as `npm start` does: free ports, in memory, no waiting
  * (LOCAL_TIME_SCALE=0), with extra function environment through LOCAL_FUNCTION_ENV. Resolves when
- * endpoints.json is written.
+ * endpoints.json is written (the runtime renames it into place whole). When the start fails or times
+ * out, the child is killed and awaited before the error is thrown, so no runtime outlives a failed start.
  */
 export async function startLocalRuntime(
   functionEnv: Record<string, Record<string, string>> = {},
   extraEnv: Record<string, string> = {},
+  options: StartOptions = {},
 ): Promise<LocalRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-local-'));
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', '--in-memory', '--assembly', E2E_ASSEMBLY], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', '--in-memory', '--assembly', options.assembly ?? E2E_ASSEMBLY], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -63,16 +83,22 @@ export async function startLocalRuntime(
   });
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const file = join(dataDir, 'endpoints.json');
-  const ready = await Promise.race([
-    waitFor('endpoints.json', async () => (existsSync(file) ? true : undefined), 60_000),
-    exited.then((code) => {
-      throw new Error(`local runtime exited (${code}) before it was ready:\n${output}`);
-    }),
-  ]);
-  if (!ready) throw new Error('unreachable');
-  const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
+  const timeoutMs = options.timeoutMs ?? Number(process.env.E2E_START_TIMEOUT_MS || 120_000);
+  let endpoints: Endpoints;
+  try {
+    endpoints = await Promise.race([
+      waitFor('endpoints.json', async () => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Endpoints) : undefined), timeoutMs),
+      exited.then((code) => {
+        throw new Error(`local runtime exited (${code}) before it was ready`);
+      }),
+    ]);
+  } catch (error) {
+    await killChild(child, exited);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`${(error as Error).message}; its output:\n${output}`);
+  }
   const config = (endpoint: string) => ({ endpoint, region: endpoints.region, credentials: endpoints.credentials });
   const dynamodb = new DynamoDBClient(config(endpoints.dynamodb));
   const s3 = new S3Client(config(endpoints.s3));
@@ -82,15 +108,11 @@ export async function startLocalRuntime(
     dynamodb,
     s3,
     sfn,
+    pid: child.pid,
     output: () => output,
     stop: async () => {
       [dynamodb, s3, sfn].forEach((c) => c.destroy());
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(killer);
-      }
+      await killChild(child, exited);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -128,6 +150,7 @@ export async function startFaultRuntime(functionEnv: Record<string, Record<strin
   // Loaded here so the files that start the runtime as a child process do not load it into Jest.
   const { startRuntime } = await import('../../local/runtime');
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-faults-'));
+  // startRuntime stops what it started when it throws; the data directory is this function's to remove.
   const runtime = await startRuntime({
     cdkOut: join(ROOT, E2E_ASSEMBLY),
     port: 0,
@@ -137,6 +160,9 @@ export async function startFaultRuntime(functionEnv: Record<string, Record<strin
     dataDir,
     functionEnv,
     faultInjection: true,
+  }).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   });
   const { endpoints } = runtime;
   const config = (endpoint: string) => ({ endpoint, region: endpoints.region, credentials: endpoints.credentials });
@@ -146,10 +172,16 @@ export async function startFaultRuntime(functionEnv: Record<string, Record<strin
     sfn: new SFNClient(config(endpoints.stepfunctions)),
     sqs: new SQSClient(config(endpoints.sqs)),
   };
-  if (!runtime.faults) throw new Error('the runtime did not enable fault injection');
+  const faults = runtime.faults;
+  if (!faults) {
+    Object.values(clients).forEach((c) => c.destroy());
+    await runtime.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error('the runtime did not enable fault injection');
+  }
   return {
     endpoints,
-    faults: runtime.faults,
+    faults,
     ...clients,
     setFunctionEnv: runtime.setFunctionEnv,
     stop: async () => {

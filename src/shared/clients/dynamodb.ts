@@ -12,3 +12,17 @@ export function dynamoDocumentClient(): DynamoDBDocumentClient {
   });
   return documentClient;
 }
+
+let exactClient: DynamoDBDocumentClient | undefined;
+
+/**
+ * The same client, but numbers come back as NumberValue (their exact decimal text) instead of JS
+ * numbers, so an order's parameter_2 keeps every digit on its way to the platform and to S3.
+ */
+export function exactDocumentClient(): DynamoDBDocumentClient {
+  exactClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: true },
+  });
+  return exactClient;
+}
