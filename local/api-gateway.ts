@@ -255,6 +255,8 @@ export async function startApi(api: ApiDefinition, port: number, keys: readonly 
     // Split before any decoding, so an encoded slash (%2F) stays inside its segment.
     let parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] === api.stage) parts = parts.slice(1);
+    // The event's `path` is the resource path without the stage, still percent-encoded, as on execute-api.
+    const path = `/${parts.join('/')}`;
     const method = (req.method ?? 'GET').toUpperCase();
     const candidates = api.routes.map((route) => ({ route, params: match(route, parts) })).filter((c) => c.params);
     if (candidates.length === 0) return gatewayError(res, 'MISSING_AUTHENTICATION_TOKEN', requestId);
@@ -325,7 +327,7 @@ export async function startApi(api: ApiDefinition, port: number, keys: readonly 
     const hasQuery = Object.keys(query).length > 0;
     const event = {
       resource: route.resourcePath,
-      path: url.pathname,
+      path,
       httpMethod: method,
       headers,
       multiValueHeaders,
@@ -343,7 +345,7 @@ export async function startApi(api: ApiDefinition, port: number, keys: readonly 
         extendedRequestId: requestId,
         requestTime: now.toUTCString(),
         requestTimeEpoch: now.getTime(),
-        path: `/${api.stage}${url.pathname}`,
+        path: `/${api.stage}${path}`,
         stage: api.stage,
         domainName: String(req.headers.host ?? 'localhost'),
         protocol: `HTTP/${req.httpVersion}`,

@@ -1,10 +1,15 @@
 /**
- * `npm run pipeline`: starts a results run now on the running local runtime (through its Step Functions
- * endpoint, with the AWS SDK), waits for it and prints a summary: counts, the S3 objects of the run and
- * whether an alert reached Slack. `--json` prints the run output only. Exit code 1 when the run failed.
- * Options: --input '<json>', --name <execution name>, --timeout <seconds> (default 3600).
+ * `npm run pipeline`: starts an auction run now on the running local runtime (through its Step Functions
+ * endpoint, with the AWS SDK), waits for it and prints what happened: the auction, each outcome count,
+ * where the accepted results are and whether an alert reached Slack. Exit code 1 when the run failed.
+ *   npm run pipeline                               close the open auction now: input {"close": "now"}
+ *   npm run pipeline -- --auction 2026-12-01T2100Z run that auction: input {"auction_id": "..."}
+ *   --json                                         print only the run's summary (its output) as JSON
+ * Also --input '<json>' (any input), --name <execution name>, --timeout <seconds> (default 3600).
+ * Executions are named run-<auction id>-<random> (run-now-<random> when closing the open auction).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, DescribeExecutionCommandOutput, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -17,7 +22,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
 }
 
 function readEndpoints(): Endpoints {
@@ -26,18 +34,32 @@ function readEndpoints(): Endpoints {
   return JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
 }
 
-async function runKeys(endpoints: Endpoints, executionName: string): Promise<Array<{ bucket: string; key: string }>> {
-  const s3 = new S3Client(localClientConfig(endpoints.s3));
-  const found: Array<{ bucket: string; key: string }> = [];
-  for (const bucket of endpoints.buckets) {
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) if (o.Key?.includes(executionName)) found.push({ bucket, key: o.Key });
-      token = page.NextContinuationToken;
-    } while (token);
+/** Step Functions execution names: 1-80 of letters, digits, `-` and `_`. */
+function executionName(auctionId: string | undefined): string {
+  const random = randomBytes(4).toString('hex').slice(0, 6);
+  const auction = (auctionId ?? 'now').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80 - 'run--'.length - random.length);
+  return `run-${auction}-${random}`;
+}
+
+/** The accepted results of an auction: `results/auction=<id>/` in whichever bucket holds them. */
+async function acceptedResults(endpoints: Endpoints, auctionId: string): Promise<{ location: string; count: number }> {
+  const s3 = new S3Client({ ...localClientConfig(endpoints.s3), forcePathStyle: true });
+  const prefix = `results/auction=${auctionId}/`;
+  try {
+    for (const bucket of [endpoints.bucketName, ...endpoints.buckets.filter((b) => b !== endpoints.bucketName)]) {
+      let count = 0;
+      let token: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        count += page.KeyCount ?? page.Contents?.length ?? 0;
+        token = page.NextContinuationToken;
+      } while (token);
+      if (count > 0) return { location: `s3://${bucket}/${prefix}`, count };
+    }
+    return { location: `s3://${endpoints.bucketName}/${prefix}`, count: 0 };
+  } finally {
+    s3.destroy();
   }
-  return found;
 }
 
 async function alertsSince(endpoints: Endpoints, since: Date, expectOne: boolean): Promise<SlackMessage[]> {
@@ -53,12 +75,14 @@ async function alertsSince(endpoints: Endpoints, since: Date, expectOne: boolean
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
+  const auction = arg('--auction');
+  const input = arg('--input') ?? JSON.stringify(auction ? { auction_id: auction } : { close: 'now' });
   const endpoints = readEndpoints();
   const sfn = new SFNClient(localClientConfig(endpoints.stepfunctions));
-  const name = arg('--name') ?? `manual-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${Math.random().toString(36).slice(2, 6)}`;
+  const name = arg('--name') ?? executionName(auction);
   const since = new Date(Date.now() - 1000);
-  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: endpoints.stateMachineArn, name, input: arg('--input') ?? '{}' }));
-  if (!json) console.log(`Started ${name}`);
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: endpoints.stateMachineArn, name, input }));
+  if (!json) console.log(`Started ${name} (${auction ? `auction ${auction}` : arg('--input') ? `input ${input}` : 'closing the open auction now'})`);
 
   const timeoutMs = Number(arg('--timeout') ?? 3600) * 1000;
   const started = Date.now();
@@ -81,31 +105,37 @@ async function main(): Promise<void> {
     }
     await sleep(300);
   }
+  sfn.destroy();
 
+  const succeeded = described.status === 'SUCCEEDED';
   const output = described.output ? JSON.parse(described.output) : null;
   if (json) {
-    console.log(JSON.stringify(output ?? { status: described.status, error: described.error, cause: described.cause }, null, 2));
-    process.exitCode = described.status === 'SUCCEEDED' ? 0 : 1;
+    console.log(JSON.stringify(succeeded ? output : { execution_name: name, status: described.status, error: described.error, cause: described.cause }, null, 2));
+    process.exitCode = succeeded ? 0 : 1;
     return;
   }
   const seconds = ((described.stopDate!.getTime() - described.startDate!.getTime()) / 1000).toFixed(1);
   console.log(`\nRun ${name}: ${described.status} in ${seconds}s`);
-  if (described.status !== 'SUCCEEDED') console.log(`  error: ${described.error ?? '-'}${described.cause ? ` (${described.cause})` : ''}`);
-  const counts = output && typeof output === 'object' ? (output as Record<string, unknown>) : {};
-  const numbers = ['total', 'stored', 'rejected', 'failed'].filter((k) => typeof counts[k] === 'number');
-  if (numbers.length) console.log(`  ${numbers.map((k) => `${k} ${String(counts[k])}`).join(', ')}`);
+  if (!succeeded) {
+    console.log(`  error: ${described.error ?? '-'}`);
+    console.log(`  cause: ${described.cause ?? '-'}`);
+  }
+  const summary = output && typeof output === 'object' ? (output as Record<string, unknown>) : {};
+  const auctionId = typeof summary.auction_id === 'string' ? summary.auction_id : auction;
+  if (auctionId) console.log(`  auction: ${auctionId}`);
+  const counts = ['total', 'accepted', 'rejected', 'failed'].filter((k) => typeof summary[k] === 'number');
+  if (counts.length) console.log(`  ${counts.map((k) => `${k} ${String(summary[k])}`).join(', ')}`);
   else if (output !== null) console.log(`  output: ${JSON.stringify(output)}`);
+  if (succeeded && auctionId) {
+    const results = await acceptedResults(endpoints, auctionId);
+    console.log(`  accepted results: ${results.location} (${results.count} object${results.count === 1 ? '' : 's'})`);
+  }
 
-  const keys = await runKeys(endpoints, name);
-  console.log(`  S3 objects of this run: ${keys.length}`);
-  for (const { bucket, key } of keys.slice(0, 20)) console.log(`    s3://${bucket}/${key}`);
-  if (keys.length > 20) console.log(`    ... and ${keys.length - 20} more`);
-
-  const expectAlert = described.status !== 'SUCCEEDED' || Number(counts.rejected ?? 0) + Number(counts.failed ?? 0) > 0;
+  const expectAlert = !succeeded || Number(summary.rejected ?? 0) + Number(summary.failed ?? 0) > 0;
   const alerts = await alertsSince(endpoints, since, expectAlert);
   if (alerts.length === 0) console.log(`  Slack alert: none${expectAlert ? ' (one was expected: check the runtime console)' : ''}`);
   for (const a of alerts) console.log(`  Slack alert: ${a.summary.length > 300 ? `${a.summary.slice(0, 300)}...` : a.summary}`);
-  process.exitCode = described.status === 'SUCCEEDED' ? 0 : 1;
+  process.exitCode = succeeded ? 0 : 1;
 }
 
 main().catch((error: Error & { code?: string }) => {

@@ -135,11 +135,8 @@ export class AppFunction extends NodejsFunction {
 
   /** Read, write and list under `prefix`: the simulated platform's own state. */
   bindBucketReadWrite(bucket: s3.IBucket, envName: string, prefix: string): this {
-    this.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }));
+    // Unconditioned: only with ListBucket does S3 answer a missing key with 404 rather than 403.
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     return this.allowObjects(bucket, ['s3:GetObject', 's3:PutObject'], prefix, envName);
   }
 

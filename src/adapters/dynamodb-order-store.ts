@@ -1,5 +1,11 @@
-import { type AttributeValue, BatchGetItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  NumberValue,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AuctionId } from '../auctions/auction-id';
 import type { CustomerId } from '../auctions/customer';
 import { StorageUnavailableError } from '../orders/errors';
@@ -7,17 +13,16 @@ import { FINAL_STATUSES, type OrderStatus, type StoredOrder } from '../orders/or
 import type { OrderStore, PutAllOutcome, RefusedOrder, RestoreEntry } from '../orders/order-store';
 import type { PlatformResult } from '../platform/platform';
 import { logger } from '../shared/powertools';
+import { AUCTION_PARTITION } from './dynamodb-auction-store';
 
 /** BatchGetItem reads at most 100 keys per call. */
 export const BATCH_GET_SIZE = 100;
 
-/**
- * Partition of the auction control items (`record_id` = auction id, `closed_at` once the run closed it).
- * No customer can have this id: customer ids never contain `#` (src/auctions/customer.ts).
- */
-export const AUCTION_PARTITION = '#auction';
-
 export interface DynamoDbOrderStoreOptions {
+  /**
+   * A document client that reads numbers as NumberValue (`exactDocumentClient()`), so parameter_2 keeps its
+   * exact digits; a float would read 2.1000000000000001 back, or fail for 1e125.
+   */
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   /**
@@ -60,14 +65,12 @@ const REPLACEABLE = 'attribute_not_exists(record_id) OR #status = :received OR #
 // A rollback only touches what this request wrote and no run has taken since.
 const STILL_OURS = '#received_at = :mine AND #status = :received';
 
-type Item = Record<string, AttributeValue>;
+type Item = Record<string, unknown>;
 
 /**
- * The orders table: items keyed by customer and record_id, auction control items under AUCTION_PARTITION.
- *
- * Reads are sent as low-level commands and decoded here, because the shared document client turns numbers
- * into floats (2.1000000000000001, or an error for 1e125) and parameter_2 must keep its exact digits.
- * Writes go through the document client with NumberValue, which sends the decimal text as it is.
+ * The orders table: items keyed by customer and record_id, auction control items under AUCTION_PARTITION
+ * (`record_id` = auction id, `closed_at` once the run closed it). parameter_2 is read and written as
+ * NumberValue, which carries the decimal text as it is.
  *
  * Every call retries throttling, 5xx and network errors (and unprocessed keys) with exponential backoff and
  * full jitter within its own retry budget, then gives up with StorageUnavailableError.
@@ -91,16 +94,15 @@ export class DynamoDbOrderStore implements OrderStore {
     let closed = false;
     const done = await this.retrying(this.deadline(), 'GetItem (auction)', async () => {
       const output = await this.options.client.send(
-        new GetItemCommand({
+        new GetCommand({
           TableName: this.options.tableName,
-          Key: { customer: { S: AUCTION_PARTITION }, record_id: { S: auctionId } },
+          Key: { customer: AUCTION_PARTITION, record_id: auctionId },
           ConsistentRead: true,
           ProjectionExpression: '#closed_at',
           ExpressionAttributeNames: { '#closed_at': 'closed_at' },
         }),
       );
-      const closedAt = output.Item?.closed_at;
-      closed = closedAt !== undefined && closedAt.NULL !== true;
+      closed = output.Item?.closed_at !== undefined && output.Item.closed_at !== null;
       return true;
     });
     if (!done) throw this.unavailable(`The state of auction ${auctionId} could not be read`, 1);
@@ -113,7 +115,7 @@ export class DynamoDbOrderStore implements OrderStore {
     let item: Item | undefined;
     const done = await this.retrying(this.deadline(), 'GetItem', async () => {
       const output = await this.options.client.send(
-        new GetItemCommand({ TableName: this.options.tableName, Key: keyOf(customer, recordId), ConsistentRead: true }),
+        new GetCommand({ TableName: this.options.tableName, Key: keyOf(customer, recordId), ConsistentRead: true }),
       );
       item = output.Item;
       return true;
@@ -132,7 +134,7 @@ export class DynamoDbOrderStore implements OrderStore {
       let pending: Item[] = ids.map((id) => keyOf(customer, id));
       const done = await this.retrying(deadline, 'BatchGetItem', async () => {
         const output = await client.send(
-          new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
         );
         for (const item of output.Responses?.[tableName] ?? []) {
           const order = orderFromItem(item);
@@ -173,7 +175,8 @@ export class DynamoDbOrderStore implements OrderStore {
           );
         } catch (error) {
           if (!isConditionFailure(error)) throw error;
-          refusal = { record_id: order.record_id, auction_id: error.Item?.auction_id?.S };
+          const auctionId = error.Item?.auction_id?.S;
+          refusal = { record_id: order.record_id, auction_id: typeof auctionId === 'string' ? auctionId : undefined };
         }
         return true;
       });
@@ -293,7 +296,8 @@ export function isRetryableDynamoDbError(error: unknown): boolean {
   );
 }
 
-function isConditionFailure(error: unknown): error is { Item?: Item } {
+/** The SDK's error for a failed ConditionExpression; its Item (ALL_OLD) is low-level, not unmarshalled. */
+function isConditionFailure(error: unknown): error is { Item?: Record<string, { S?: unknown }> } {
   return typeof error === 'object' && error !== null && (error as { name?: string }).name === 'ConditionalCheckFailedException';
 }
 
@@ -334,7 +338,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 function keyOf(customer: CustomerId, recordId: string): Item {
-  return { customer: { S: customer }, record_id: { S: recordId } };
+  return { customer, record_id: recordId };
 }
 
 function toItem(order: StoredOrder): Record<string, unknown> {
@@ -359,38 +363,34 @@ function toItem(order: StoredOrder): Record<string, unknown> {
 
 /** Decodes an order item; a malformed one is a bug or foreign data and fails loudly (500), never silently. */
 function orderFromItem(item: Item): StoredOrder {
-  const recordId = item.record_id?.S ?? '(no record_id)';
+  const recordId = typeof item.record_id === 'string' ? item.record_id : '(no record_id)';
   const fail = (problem: string) => new Error(`Item ${JSON.stringify(recordId)} of the orders table is not an order: ${problem}`);
   const text = (name: string): string => {
-    const value = item[name]?.S;
-    if (value === undefined) throw fail(`${name} is not a string`);
+    const value = item[name];
+    if (typeof value !== 'string') throw fail(`${name} is not a string`);
     return value;
   };
-  const number = (name: string): string => {
-    const value = item[name]?.N;
-    if (value === undefined) throw fail(`${name} is not a number`);
-    return value;
-  };
-  const optional = (name: string): string | undefined => item[name]?.S;
+  const optional = (name: string): string | undefined => (typeof item[name] === 'string' ? (item[name] as string) : undefined);
 
+  // Only a NumberValue still has the digits DynamoDB stored; a plain number means the client rounds.
+  const parameter2 = item.parameter_2;
+  if (!(parameter2 instanceof NumberValue)) throw fail('parameter_2 was not read as an exact NumberValue');
   const status = text('status') as OrderStatus;
   if (!ORDER_STATUSES.includes(status)) throw fail(`unknown status ${JSON.stringify(status)}`);
-  const ttl = Number(number('ttl'));
+  const ttl = Number(item.ttl instanceof NumberValue ? item.ttl.value : item.ttl);
   if (!Number.isSafeInteger(ttl)) throw fail('ttl is not epoch seconds');
-  const result = item.result?.M;
   return {
     customer: text('customer'),
     record_id: text('record_id'),
     parameter_1: text('parameter_1'),
-    // DynamoDB's own text of the number: exactly the stored digits.
-    parameter_2: number('parameter_2'),
+    parameter_2: parameter2.value,
     ttl,
     received_at: text('received_at'),
     status,
     auction_id: text('auction_id'),
     ...definedOnly({
       submitted_at: optional('submitted_at'),
-      result: result === undefined ? undefined : (fromAttributeValue({ M: result }) as PlatformResult),
+      result: item.result === undefined ? undefined : (plainNumbers(item.result) as PlatformResult),
       result_key: optional('result_key'),
       reason: optional('reason'),
     }),
@@ -401,17 +401,13 @@ function definedOnly<T extends Record<string, unknown>>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-/** Plain JSON of a nested attribute (what the platform answered); its numbers are the platform's floats. */
-function fromAttributeValue(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.BOOL !== undefined) return value.BOOL;
-  if (value.NULL !== undefined) return null;
-  if (value.L !== undefined) return value.L.map(fromAttributeValue);
-  if (value.M !== undefined) {
-    return Object.fromEntries(Object.entries(value.M).map(([key, nested]) => [key, fromAttributeValue(nested)]));
+/** What the platform answered, as plain JSON: its numbers were the platform's floats to begin with. */
+function plainNumbers(value: unknown): unknown {
+  if (value instanceof NumberValue) return Number(value.value);
+  if (value instanceof Set) return [...value].map(plainNumbers);
+  if (Array.isArray(value)) return value.map(plainNumbers);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, nested]) => [key, plainNumbers(nested)]));
   }
-  if (value.SS !== undefined) return [...value.SS];
-  if (value.NS !== undefined) return value.NS.map(Number);
-  return null; // binary values are not part of any order
+  return value;
 }

@@ -1,25 +1,9 @@
 // Turns the raw SNS message text into one of the alert kinds the topic carries. Publishers are other
 // teams' code and AWS services, so nothing here trusts the shape: missing fields become undefined.
 
-export interface OrderFailure {
-  readonly index?: number;
-  readonly status: string;
-  readonly power?: number;
-  readonly error?: string;
-  readonly cause?: string;
-}
+import type { FailedOrder, FailedOrdersAlert } from '../auctions/run';
 
-export interface FailedOrdersAlert {
-  readonly kind: 'failed-orders';
-  readonly executionName?: string;
-  readonly stateMachineArn?: string;
-  readonly summary: { total?: number; stored?: number; rejected?: number; failed?: number };
-  readonly failures: OrderFailure[];
-  /** Failures the publisher left out of the message (SNS size limit). */
-  readonly failuresTruncated: number;
-  /** Where the publisher put the full list, when it did. */
-  readonly failuresKey?: string;
-}
+export type { FailedOrdersAlert };
 
 export interface ExecutionStatusAlert {
   readonly kind: 'execution-status';
@@ -116,28 +100,32 @@ export function classifyAlert(envelope: AlertEnvelope): Alert {
   return { kind: 'generic', raw: envelope.message };
 }
 
+/** The run's alert (src/auctions/run.ts), read defensively: a field it lacks is shown as unknown. */
 function failedOrders(body: Json): FailedOrdersAlert {
   const summary = isObject(body.summary) ? body.summary : {};
-  const failures = Array.isArray(body.failures) ? body.failures.filter(isObject) : [];
+  const orders = Array.isArray(body.orders) ? body.orders.filter(isObject) : [];
   return {
     kind: 'failed-orders',
-    executionName: str(body.executionName),
     stateMachineArn: str(body.stateMachineArn),
     summary: {
-      total: num(summary.total),
-      stored: num(summary.stored),
-      rejected: num(summary.rejected),
-      failed: num(summary.failed),
+      auction_id: str(summary.auction_id) ?? 'unknown auction',
+      execution_name: str(summary.execution_name) ?? 'unknown run',
+      total: num(summary.total) ?? NaN,
+      accepted: num(summary.accepted) ?? NaN,
+      rejected: num(summary.rejected) ?? NaN,
+      failed: num(summary.failed) ?? NaN,
     },
-    failures: failures.map((failure) => ({
-      index: num(failure.index),
-      status: str(failure.status) ?? 'failed',
-      power: isObject(failure.order) ? num(failure.order.power) : undefined,
-      error: str(failure.error),
-      cause: str(failure.cause),
+    orders: orders.map((order): FailedOrder => ({
+      customer: str(order.customer) ?? '?',
+      record_id: str(order.record_id) ?? '?',
+      status: order.status === 'rejected' ? 'rejected' : 'failed',
+      parameter_1: str(order.parameter_1) ?? '',
+      parameter_2: str(order.parameter_2) ?? String(num(order.parameter_2) ?? ''),
+      result: isObject(order.result) ? (order.result as FailedOrder['result']) : undefined,
+      reason: str(order.reason),
     })),
-    failuresTruncated: Math.max(0, num(body.failuresTruncated) ?? 0),
-    failuresKey: str(body.failuresKey),
+    more: Math.max(0, num(body.more) ?? 0),
+    full_list: str(body.full_list),
   };
 }
 

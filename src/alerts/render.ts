@@ -22,6 +22,7 @@ import {
   type GenericAlert,
   type PipelineFailedAlert,
 } from './classify';
+import type { FailedOrder } from '../auctions/run';
 
 /** Failure lines listed in one message; the rest are counted ("and N more"). */
 export const MAX_FAILURE_LINES = 20;
@@ -97,50 +98,58 @@ function formatDuration(start: Date | undefined, stop: Date | undefined): string
   return h > 0 ? `${h}h ${m}m ${s}s` : m > 0 ? `${m}m ${s}s` : `${s}s`;
 }
 
+const known = (n: number) => (Number.isFinite(n) ? n : '?');
+
 /** "2 rejected orders", "2 rejected and 1 failed orders": rejected is the auction's answer, failed is ours. */
 function notStoredLabel(summary: FailedOrdersAlert['summary'], listed: number): string {
-  const counts = ([[summary.rejected ?? 0, 'rejected'], [summary.failed ?? 0, 'failed']] as const).filter(([count]) => count > 0);
+  const counts = ([[summary.rejected, 'rejected'], [summary.failed, 'failed']] as const).filter(([count]) => count > 0);
   const total = counts.reduce((sum, [count]) => sum + count, 0);
-  if (total === 0) return `${listed} order${listed === 1 ? '' : 's'} not stored`;
+  if (total === 0) return `${listed} order${listed === 1 ? '' : 's'} not accepted`;
   return `${counts.map(([count, word]) => `${count} ${word}`).join(' and ')} order${total === 1 ? '' : 's'}`;
 }
 
-function renderFailedOrders(alert: FailedOrdersAlert): SlackMessage {
-  const run = alert.executionName ?? 'unknown run';
-  const { summary } = alert;
-  const title = `${notStoredLabel(summary, alert.failures.length + alert.failuresTruncated)} in run ${run}`;
+/** What the platform said, in a few words: its reason, or the figures it gave. */
+function platformAnswer(result: FailedOrder['result']): string | undefined {
+  if (!result) return undefined;
+  const { order_id: _id, status: _status, ...rest } = result;
+  const text = Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  return text === '' ? undefined : `platform: ${text}`;
+}
 
-  const sorted = [...alert.failures].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
-  const shown = sorted.slice(0, MAX_FAILURE_LINES);
-  const lines = shown.map((failure) => {
+function renderFailedOrders(alert: FailedOrdersAlert): SlackMessage {
+  const { summary } = alert;
+  const title = `${notStoredLabel(summary, alert.orders.length + alert.more)} in auction ${summary.auction_id}`;
+
+  const shown = alert.orders.slice(0, MAX_FAILURE_LINES);
+  const lines = shown.map((order) => {
     const parts = [
-      `*#${failure.index ?? '?'}* ${failure.status}`,
-      failure.power === undefined ? undefined : `power ${failure.power}`,
-      failure.error === undefined ? undefined : `\`${failure.error}\``,
-      readableCause(failure.cause),
+      `*${order.record_id}* (${order.customer}) ${order.status}`,
+      `parameter_1 ${JSON.stringify(order.parameter_1)}, parameter_2 ${order.parameter_2}`,
+      order.reason === undefined ? undefined : `\`${order.reason}\``,
+      platformAnswer(order.result),
     ].filter((part): part is string => part !== undefined);
     // Escape before truncating would split entities; truncate the raw text first.
     return `• ${escapeMrkdwn(truncate(parts.join(' — '), MAX_LINE_LENGTH))}`;
   });
-  const more = sorted.length - shown.length + alert.failuresTruncated;
+  const more = alert.orders.length - shown.length + alert.more;
   if (more > 0) lines.push(`_…and ${more} more_`);
-  if (lines.length === 0) lines.push('_No failure details were included in the alert._');
+  if (lines.length === 0) lines.push('_No order details were included in the alert._');
 
-  const executionUrl = executionConsoleUrl(executionArnOf(alert.stateMachineArn, alert.executionName));
-  return message(`:rotating_light: ${title} (stored ${summary.stored ?? '?'} of ${summary.total ?? '?'})`, [
+  const executionUrl = executionConsoleUrl(executionArnOf(alert.stateMachineArn, summary.execution_name));
+  return message(`:rotating_light: ${title} (accepted ${known(summary.accepted)} of ${known(summary.total)})`, [
     header(`:rotating_light: ${title}`),
     fields([
-      ['Run', alert.executionName],
-      ['State machine', nameFromArn(alert.stateMachineArn)],
-      ['Total', summary.total],
-      ['Stored', summary.stored],
-      ['Rejected', summary.rejected],
-      ['Failed', summary.failed],
+      ['Auction', summary.auction_id],
+      ['Run', summary.execution_name],
+      ['Total', known(summary.total)],
+      ['Accepted', known(summary.accepted)],
+      ['Rejected', known(summary.rejected)],
+      ['Failed', known(summary.failed)],
     ]),
     ...sectionsFromLines(lines),
     context([
       executionUrl === undefined ? '' : link(executionUrl, 'Open execution in the Step Functions console'),
-      alert.failuresKey === undefined ? '' : `Full list: \`${escapeMrkdwn(alert.failuresKey)}\``,
+      alert.full_list === undefined ? '' : `Full list: \`${escapeMrkdwn(alert.full_list)}\``,
     ]),
   ]);
 }

@@ -11,7 +11,7 @@ import { observe } from '../shared/observe';
 import { logger, metrics } from '../shared/powertools';
 
 export interface FetchResultsDeps {
-  readonly platform?: () => AuctionPlatform;
+  readonly platform?: (context: Context) => AuctionPlatform;
   /** Where large answers go; defaults to S3 in RESULTS_BUCKET_NAME. */
   readonly store?: () => ResultStore;
 }
@@ -21,7 +21,7 @@ const INLINE_BYTES = 100 * 1024;
 
 /** lambda_a: asks the auction platform for the auction's results, once per poll. */
 export function createHandler(deps: FetchResultsDeps = {}) {
-  const platform = deps.platform ?? platformFromEnv;
+  const platform = deps.platform ?? ((context: Context) => platformFromEnv({ remainingTimeMs: () => context.getRemainingTimeInMillis() }));
   const store = deps.store ?? (() => new S3ResultStore(requireEnv('RESULTS_BUCKET_NAME')));
   return (event: unknown, context: Context): Promise<FetchAnswer> =>
     observe('fetch-results', context, async () => {
@@ -30,7 +30,7 @@ export function createHandler(deps: FetchResultsDeps = {}) {
         throw new InvalidTaskInput('Expected {auction_id, attempt, execution_name}');
       }
       logger.setCorrelationId(executionName);
-      const answer = await collectResults(platform(), {
+      const answer = await collectResults(platform(context), {
         auctionId,
         executionName,
         inlineLimit: integerEnv('RESULTS_INLINE_LIMIT', 1000, 0, 100_000),

@@ -9,7 +9,7 @@ import {
   StorageUnavailableError,
 } from '../orders/errors';
 import { findOrder, type GetOrderDeps, orderJson, parseRecordIdParameter } from '../orders/get-order';
-import { dynamoDocumentClient } from '../shared/clients/dynamodb';
+import { exactDocumentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/env';
 import { observe } from '../shared/observe';
 import { logger } from '../shared/powertools';
@@ -71,7 +71,7 @@ function json(statusCode: number, body: unknown, headers: Record<string, string>
 
 export const handler: GetOrderHandler = createGetOrderHandler({
   store: new DynamoDbOrderStore({
-    client: dynamoDocumentClient(),
+    client: exactDocumentClient(),
     tableName: requireEnv('ORDERS_TABLE_NAME'),
     retryBudgetMs: READ_RETRY_BUDGET_MS,
   }),

@@ -16,7 +16,7 @@ import { type IngestConfig, ingestOrders } from '../orders/ingest';
 import type { OrderStore } from '../orders/order-store';
 import { readJsonBody } from '../orders/request-body';
 import { DEFAULT_MAX_ORDERS_PER_REQUEST } from '../orders/schema';
-import { dynamoDocumentClient } from '../shared/clients/dynamodb';
+import { exactDocumentClient } from '../shared/clients/dynamodb';
 import { numberEnv, requireEnv } from '../shared/env';
 import { observe } from '../shared/observe';
 import { logger, metrics } from '../shared/powertools';
@@ -135,7 +135,7 @@ const config: PostOrdersConfig & { readonly tableName: string; readonly retryBud
 
 export const handler: PostOrdersHandler = createPostOrdersHandler({
   store: new DynamoDbOrderStore({
-    client: dynamoDocumentClient(),
+    client: exactDocumentClient(),
     tableName: config.tableName,
     retryBudgetMs: config.retryBudgetMs,
   }),

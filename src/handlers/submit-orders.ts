@@ -15,14 +15,14 @@ import { logger, metrics } from '../shared/powertools';
 
 export interface SubmitOrdersDeps {
   readonly store?: () => AuctionStore;
-  readonly platform?: () => AuctionPlatform;
+  readonly platform?: (context: Context) => AuctionPlatform;
   readonly now?: () => Date;
 }
 
 /** Close-and-submit: the closed auction's orders become `submitted` and go to the platform. */
 export function createHandler(deps: SubmitOrdersDeps = {}) {
   const store = deps.store ?? (() => new DynamoDbAuctionStore(exactDocumentClient(), requireEnv('ORDERS_TABLE_NAME')));
-  const platform = deps.platform ?? platformFromEnv;
+  const platform = deps.platform ?? ((context: Context) => platformFromEnv({ remainingTimeMs: () => context.getRemainingTimeInMillis() }));
   const now = deps.now ?? (() => new Date());
   return (event: unknown, context: Context): Promise<ClosedAuction> =>
     observe('submit-orders', context, async () => {
@@ -32,7 +32,7 @@ export function createHandler(deps: SubmitOrdersDeps = {}) {
         throw new InvalidTaskInput('Expected {auction_id, execution_name}');
       }
       logger.setCorrelationId(executionName);
-      const closed = await submitOrders(auctionId, executionName, { orders: store(), platform: platform(), now, periodMinutes });
+      const closed = await submitOrders(auctionId, executionName, { orders: store(), platform: platform(context), now, periodMinutes });
       metrics.addMetric('OrdersSubmitted', MetricUnit.Count, closed.submitted);
       logger.info('Orders submitted to the auction platform', { auctionId, submitted: closed.submitted });
       return closed;

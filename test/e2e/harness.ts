@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer, Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -19,6 +20,8 @@ export interface LocalRuntime {
   readonly sfn: SFNClient;
   /** Process id of the runtime child. */
   readonly pid?: number;
+  /** Its LOCAL_DATA_DIR (endpoints.json); removed by stop(). */
+  readonly dataDir: string;
   /** Everything the runtime printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -34,6 +37,17 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await sleep(200);
+  }
+}
+
+/** A start that failed or timed out; the child (pid) has been killed and has exited when this is thrown. */
+export class RuntimeStartError extends Error {
+  constructor(
+    message: string,
+    readonly pid: number | undefined,
+    readonly output: string,
+  ) {
+    super(`${message}; its output:\n${output}`);
   }
 }
 
@@ -97,7 +111,7 @@ export async function startLocalRuntime(
   } catch (error) {
     await killChild(child, exited);
     rmSync(dataDir, { recursive: true, force: true });
-    throw new Error(`${(error as Error).message}; its output:\n${output}`);
+    throw new RuntimeStartError((error as Error).message, child.pid, output);
   }
   const config = (endpoint: string) => ({ endpoint, region: endpoints.region, credentials: endpoints.credentials });
   const dynamodb = new DynamoDBClient(config(endpoints.dynamodb));
@@ -109,6 +123,7 @@ export async function startLocalRuntime(
     s3,
     sfn,
     pid: child.pid,
+    dataDir,
     output: () => output,
     stop: async () => {
       [dynamodb, s3, sfn].forEach((c) => c.destroy());
@@ -116,6 +131,23 @@ export async function startLocalRuntime(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A base port whose next `count - 1` ports are free too, for tests that need a fixed PORT. */
+export async function freePortRange(count: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<NetServer | undefined>((resolve) => {
+      const server = createNetServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const servers = await Promise.all(Array.from({ length: count }, (_, i) => tryListen(base + i)));
+    await Promise.all(servers.map((s) => s && new Promise((r) => s.close(r))));
+    if (servers.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} free consecutive ports found`);
 }
 
 export async function slackMessages(runtime: Pick<LocalRuntime, 'endpoints'>): Promise<SlackMessage[]> {

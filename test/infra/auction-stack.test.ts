@@ -1,121 +1,72 @@
-// Covers: orders API (key, throttling, model, validator), table, bucket, functions, results state machine
-// (Choice/Wait/Map/Catch/Fail shape), schedule and status rules, alerts (topic, notifier, DLQ, secret), alarms,
-// log retention and cdk-nag.
+// Covers: orders table (keys, by-auction index, TTL, PITR, encryption, removal per stage); orders API (POST with
+// model and validator, GET with its path parameter, API key, usage plan and stage throttling, gateway responses);
+// the simulated platform API in Local/Dev (routes, key whose value is the platform secret, usage plan, bucket) and
+// none in Prod; the results bucket; every function (runtime, arm64, tracing, log group and retention, timeout,
+// exact environment per stage); alerts (topic, notifier, DLQ, secret); alarms; outputs; log retention; cdk-nag.
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { stages } from '../../infra/config';
-import { nagFindings, renderDefinition, synthAuctionStack } from './synth';
+import { CfnResource, Json, functionIdOf, logicalIdOf, nagFindings, resourcesOf, synthStage } from './synth';
 
-const config = stages.Local;
-let stack: Stack;
-let template: Template;
+type StageName = 'Local' | 'Dev' | 'Prod';
+const PREFIX: Record<StageName, string> = { Local: 'energy-auction-local', Dev: 'energy-auction-dev', Prod: 'energy-auction-prod' };
+/** Log retention in days per stage. */
+const RETENTION: Record<StageName, number> = { Local: 7, Dev: 30, Prod: 180 };
+const PROD_PLATFORM_URL = 'https://auction-platform.example.com/v1/';
 
+const synthesized: Partial<Record<StageName, { stack: Stack; template: Template }>> = {};
 beforeAll(() => {
-  ({ stack, template } = synthAuctionStack());
+  for (const name of ['Local', 'Dev', 'Prod'] as const) synthesized[name] = synthStage(name);
+});
+const templateOf = (name: StageName) => synthesized[name]!.template;
+const local = () => templateOf('Local');
+
+const ref = (id: string) => ({ Ref: id });
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const tableId = (template: Template) => logicalIdOf(template, 'AWS::DynamoDB::Table');
+const resultsBucketId = (template: Template) =>
+  logicalIdOf(template, 'AWS::S3::Bucket', { BucketName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('order-results')])] } });
+const platformSecretId = (template: Template) =>
+  logicalIdOf(template, 'AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('auction platform') });
+const slackSecretId = (template: Template, stage: StageName) =>
+  logicalIdOf(template, 'AWS::SecretsManager::Secret', { Name: `${PREFIX[stage]}/slack-webhook` });
+const topicId = (template: Template) => logicalIdOf(template, 'AWS::SNS::Topic');
+const restApiId = (template: Template, name: string) => logicalIdOf(template, 'AWS::ApiGateway::RestApi', { Name: name });
+const stageIdOf = (template: Template, apiId: string) => logicalIdOf(template, 'AWS::ApiGateway::Stage', { RestApiId: ref(apiId) });
+
+/** `METHOD /path` of every method of one REST API, from its resources' parent chain. */
+function routesOf(template: Template, apiId: string): Record<string, Record<string, Json>> {
+  const resources = Object.fromEntries(resourcesOf(template, 'AWS::ApiGateway::Resource')
+    .filter(([, resource]) => JSON.stringify(resource.Properties!.RestApiId) === JSON.stringify(ref(apiId))));
+  const pathOf = (parent: Json): string => {
+    if (JSON.stringify(parent) === JSON.stringify({ 'Fn::GetAtt': [apiId, 'RootResourceId'] })) return '';
+    const id = (parent as { Ref: string }).Ref;
+    return `${pathOf(resources[id].Properties!.ParentId)}/${resources[id].Properties!.PathPart as string}`;
+  };
+  const routes: Record<string, Record<string, Json>> = {};
+  for (const [, method] of resourcesOf(template, 'AWS::ApiGateway::Method')) {
+    const props = method.Properties!;
+    if (JSON.stringify(props.RestApiId) !== JSON.stringify(ref(apiId))) continue;
+    routes[`${props.HttpMethod as string} ${pathOf(props.ResourceId)}`] = props;
+  }
+  return routes;
+}
+
+const lambdaProxy = (functionId: string) => ({
+  Type: 'AWS_PROXY',
+  IntegrationHttpMethod: 'POST',
+  Uri: { 'Fn::Join': ['', Match.arrayWith([arnOf(functionId), '/invocations'])] },
 });
 
-function logicalIdOf(type: string, props: Record<string, unknown>): string {
-  const ids = Object.keys(template.findResources(type, { Properties: props }));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
-
-function functionNamed(handler: string) {
-  return logicalIdOf('AWS::Lambda::Function', { FunctionName: `${config.prefix}-${handler}` });
-}
-
-type State = Record<string, unknown>;
-function definition(): { StartAt: string; States: Record<string, State>; TimeoutSeconds: number } {
-  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0];
-  return renderDefinition(machine.Properties.DefinitionString) as never;
-}
-
-describe('orders API', () => {
-  test('POST /orders needs an API key and validates the body with the orders model', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'orders' });
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
-      ApiKeyRequired: true,
-      RequestValidatorId: Match.anyValue(),
-      RequestModels: { 'application/json': Match.anyValue() },
-      Integration: Match.objectLike({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' }),
-    });
-    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
-  });
-
-  test('the request model is the orders JSON schema with the configured limit and no extra fields', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Model', {
-      ContentType: 'application/json',
-      Schema: Match.objectLike({
-        type: 'array',
-        minItems: 1,
-        maxItems: config.api.maxOrdersPerRequest,
-        items: Match.objectLike({
-          additionalProperties: false,
-          required: ['record_id', 'parameter_1', 'parameter_2'],
-          properties: {
-            record_id: { type: 'string', minLength: 1, maxLength: 128 },
-            parameter_1: { type: 'string' },
-            parameter_2: { type: 'number' },
-          },
-        }),
-      }),
-    });
-  });
-
-  test('usage plan and stage throttle at the configured rate and burst', () => {
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      Throttle: { RateLimit: config.api.rateLimit, BurstLimit: config.api.burstLimit },
-      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
-    });
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyType: 'API_KEY' });
-    template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      TracingEnabled: true,
-      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
-      MethodSettings: Match.arrayWith([Match.objectLike({
-        ThrottlingRateLimit: config.api.rateLimit,
-        ThrottlingBurstLimit: config.api.burstLimit,
-      })]),
-    });
-  });
-
-  test('schema failures at the gateway keep the product error shape', () => {
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'BAD_REQUEST_BODY',
-      StatusCode: '400',
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"INVALID_ORDERS"') },
-    });
-  });
-
-  test('post-orders gets the table name and limits, and may only write items to that table', () => {
-    const fn = functionNamed('post-orders');
-    const tableId = logicalIdOf('AWS::DynamoDB::Table', {});
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: `${config.prefix}-post-orders`,
-      Environment: { Variables: Match.objectLike({
-        ORDERS_TABLE_NAME: { Ref: tableId },
-        MAX_ORDERS_PER_REQUEST: '1000',
-        MAX_BODY_BYTES: String(config.api.maxBodyBytes),
-        ORDER_TTL_HOURS: '24',
-      }) },
-    });
-    const role = template.toJSON().Resources[fn].Properties.Role['Fn::GetAtt'][0];
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: role }],
-      PolicyDocument: { Statement: Match.arrayWith([{
-        Effect: 'Allow',
-        Action: 'dynamodb:BatchWriteItem',
-        Resource: Match.arrayWith([{ 'Fn::GetAtt': [tableId, 'Arn'] }]),
-      }]) },
-    });
-  });
-});
-
-describe('storage', () => {
-  test('orders table: record_id key, on demand, TTL on ttl, PITR, encrypted', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      TableName: `${config.prefix}-orders`,
-      KeySchema: [{ AttributeName: 'record_id', KeyType: 'HASH' }],
+describe('orders table', () => {
+  test('is keyed by customer and record_id, on demand, with TTL on ttl, PITR and encryption at rest', () => {
+    local().hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'energy-auction-local-orders',
+      KeySchema: [{ AttributeName: 'customer', KeyType: 'HASH' }, { AttributeName: 'record_id', KeyType: 'RANGE' }],
+      AttributeDefinitions: Match.arrayEquals([
+        { AttributeName: 'customer', AttributeType: 'S' },
+        { AttributeName: 'record_id', AttributeType: 'S' },
+        { AttributeName: 'auction_id', AttributeType: 'S' },
+      ]),
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -123,23 +74,284 @@ describe('storage', () => {
     });
   });
 
-  test('results bucket: order-results name, private, encrypted, lifecycle, TLS only, retained', () => {
-    const bucketId = logicalIdOf('AWS::S3::Bucket', {});
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
-    template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('order-results')])] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      LifecycleConfiguration: { Rules: Match.arrayWith([
-        Match.objectLike({ Status: 'Enabled', ExpirationInDays: config.results.expireAfterDays }),
-        Match.objectLike({ Prefix: 'runs/', ExpirationInDays: config.results.workFilesExpireAfterDays }),
-        Match.objectLike({ Prefix: 'map-results/', ExpirationInDays: config.results.workFilesExpireAfterDays }),
-      ]) },
+  test('lists one auction\'s orders through the by-auction index (auction_id, record_id), projecting everything', () => {
+    local().hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [{
+        IndexName: 'by-auction',
+        KeySchema: [{ AttributeName: 'auction_id', KeyType: 'HASH' }, { AttributeName: 'record_id', KeyType: 'RANGE' }],
+        Projection: { ProjectionType: 'ALL' },
+      }],
+    });
+  });
+
+  test.each<[StageName, string]>([['Local', 'Delete'], ['Dev', 'Delete'], ['Prod', 'Retain']])('%s: removal policy %s', (stage, policy) => {
+    templateOf(stage).hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ TableName: `${PREFIX[stage]}-orders` }),
+      DeletionPolicy: policy,
+      UpdateReplacePolicy: policy,
+    });
+  });
+
+  test('orders expire after 24 hours: post-orders is told the TTL', () => {
+    local().hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'energy-auction-local-post-orders',
+      Environment: { Variables: Match.objectLike({ ORDER_TTL_HOURS: '24' }) },
+    });
+  });
+});
+
+describe('orders API', () => {
+  const apiId = () => restApiId(local(), 'energy-auction-local-orders');
+
+  test('is a regional REST API that reads the API key from the header', () => {
+    local().hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Name: 'energy-auction-local-orders',
+      ApiKeySourceType: 'HEADER',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  test('has exactly POST /orders and GET /orders/{record_id}', () => {
+    expect(Object.keys(routesOf(local(), apiId())).sort()).toEqual(['GET /orders/{record_id}', 'POST /orders']);
+  });
+
+  test('POST /orders needs an API key, validates the body with the orders model and calls post-orders', () => {
+    const template = local();
+    const post = routesOf(template, apiId())['POST /orders'];
+    expect(post).toEqual(expect.objectContaining({
+      ApiKeyRequired: true,
+      AuthorizationType: 'NONE',
+      RequestValidatorId: ref(logicalIdOf(template, 'AWS::ApiGateway::RequestValidator', { Name: 'orders-body' })),
+      RequestModels: { 'application/json': ref(logicalIdOf(template, 'AWS::ApiGateway::Model', { Name: 'OrdersRequest' })) },
+    }));
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      Integration: lambdaProxy(functionIdOf(template, PREFIX.Local, 'post-orders')),
+    });
+  });
+
+  test('GET /orders/{record_id} needs an API key, requires the path parameter and calls get-order', () => {
+    const template = local();
+    const get = routesOf(template, apiId())['GET /orders/{record_id}'];
+    expect(get).toEqual(expect.objectContaining({
+      ApiKeyRequired: true,
+      RequestParameters: { 'method.request.path.record_id': true },
+      RequestValidatorId: ref(logicalIdOf(template, 'AWS::ApiGateway::RequestValidator', { Name: 'orders-body' })),
+    }));
+    expect(get.RequestModels).toBeUndefined();
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      RestApiId: ref(apiId()),
+      Integration: lambdaProxy(functionIdOf(template, PREFIX.Local, 'get-order')),
+    });
+  });
+
+  test('the validator checks body and parameters', () => {
+    local().hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      Name: 'orders-body',
+      RestApiId: ref(apiId()),
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+  });
+
+  test('the request model is the orders JSON schema: 1..1000 orders, no extra fields', () => {
+    local().hasResourceProperties('AWS::ApiGateway::Model', {
+      Name: 'OrdersRequest',
+      ContentType: 'application/json',
+      Schema: Match.objectLike({
+        type: 'array',
+        minItems: 1,
+        maxItems: 1000,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['record_id', 'parameter_1', 'parameter_2'],
+          properties: {
+            record_id: { type: 'string', minLength: 1, maxLength: 128 },
+            parameter_1: { type: 'string' },
+            parameter_2: { type: 'number' },
+          },
+        },
+      }),
+    });
+  });
+
+  test.each<[StageName, number, number]>([['Local', 50, 100], ['Prod', 200, 400]])('%s: usage plan and stage throttle at %d/s with bursts of %d', (stage, rate, burst) => {
+    const template = templateOf(stage);
+    const api = restApiId(template, `${PREFIX[stage]}-orders`);
+    const apiStage = stageIdOf(template, api);
+    const plan = logicalIdOf(template, 'AWS::ApiGateway::UsagePlan', { UsagePlanName: `${PREFIX[stage]}-orders` });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: `${PREFIX[stage]}-orders`,
+      Throttle: { RateLimit: rate, BurstLimit: burst },
+      ApiStages: [Match.objectLike({ ApiId: ref(api), Stage: ref(apiStage) })],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyType: 'API_KEY',
+      UsagePlanId: ref(plan),
+      KeyId: ref(logicalIdOf(template, 'AWS::ApiGateway::ApiKey', { Name: `${PREFIX[stage]}-orders-key` })),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      RestApiId: ref(api),
+      StageName: 'v1',
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) }),
+      MethodSettings: Match.arrayWith([Match.objectLike({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        MetricsEnabled: true,
+        ThrottlingRateLimit: rate,
+        ThrottlingBurstLimit: burst,
+      })]),
+    });
+  });
+
+  test('gateway rejections keep the product error shape: schema failures and unknown routes', () => {
+    const template = local();
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      RestApiId: ref(apiId()),
+      ResponseType: 'BAD_REQUEST_BODY',
+      StatusCode: '400',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('^\\{"error":\\{"code":"INVALID_ORDERS","message":".*1 to 1000 orders.*1 to 128 characters.*","details":\\[\\]\\}\\}$') },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      RestApiId: ref(apiId()),
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: { 'application/json': JSON.stringify({ error: { code: 'NOT_FOUND', message: 'No such route', details: [] } }) },
+    });
+    for (const [, response] of resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')) {
+      expect(JSON.parse((response.Properties!.ResponseTemplates as Record<string, string>)['application/json'])).toEqual({
+        error: { code: expect.any(String), message: expect.any(String), details: [] },
+      });
+    }
+  });
+
+  test('API Gateway may invoke post-orders only for POST /orders and get-order only for GET /orders/*', () => {
+    const template = local();
+    const sourcesFor = (handler: string) => resourcesOf(template, 'AWS::Lambda::Permission')
+      .filter(([, permission]) => JSON.stringify(permission.Properties!.FunctionName) === JSON.stringify(arnOf(functionIdOf(template, PREFIX.Local, handler))))
+      .map(([, permission]) => {
+        expect(permission.Properties!.Principal).toBe('apigateway.amazonaws.com');
+        const parts = ((permission.Properties!.SourceArn as { 'Fn::Join': [string, Json[]] })['Fn::Join'][1]);
+        return parts[parts.length - 1];
+      });
+    expect(sourcesFor('post-orders').sort()).toEqual(['/POST/orders', '/test-invoke-stage/POST/orders']);
+    expect(sourcesFor('get-order').sort()).toEqual(['/GET/orders/*', '/test-invoke-stage/GET/orders/*']);
+  });
+});
+
+describe('simulated auction platform', () => {
+  const platformApiId = (stage: StageName) => restApiId(templateOf(stage), `${PREFIX[stage]}-auction-platform`);
+
+  test.each<StageName>(['Local', 'Dev'])('%s: serves PUT /auctions/{auction_id}/batches/{batch_id} and GET /auctions/{auction_id}/results behind its API key', (stage) => {
+    const template = templateOf(stage);
+    const routes = routesOf(template, platformApiId(stage));
+    expect(Object.keys(routes).sort()).toEqual(['GET /auctions/{auction_id}/results', 'PUT /auctions/{auction_id}/batches/{batch_id}']);
+    const fn = functionIdOf(template, PREFIX[stage], 'auction-platform');
+    expect(routes['PUT /auctions/{auction_id}/batches/{batch_id}']).toEqual(expect.objectContaining({
+      ApiKeyRequired: true,
+      RequestParameters: { 'method.request.path.auction_id': true, 'method.request.path.batch_id': true },
+      Integration: expect.objectContaining({ Type: 'AWS_PROXY', Uri: { 'Fn::Join': ['', expect.arrayContaining([arnOf(fn)])] } }),
+    }));
+    expect(routes['GET /auctions/{auction_id}/results']).toEqual(expect.objectContaining({
+      ApiKeyRequired: true,
+      RequestParameters: { 'method.request.path.auction_id': true },
+      Integration: expect.objectContaining({ Type: 'AWS_PROXY', Uri: { 'Fn::Join': ['', expect.arrayContaining([arnOf(fn)])] } }),
+    }));
+  });
+
+  test.each<StageName>(['Local', 'Dev'])('%s: the platform\'s API key value is the platform secret, in its own throttled usage plan', (stage) => {
+    const template = templateOf(stage);
+    const api = platformApiId(stage);
+    const keys = resourcesOf(template, 'AWS::ApiGateway::ApiKey').filter(([, key]) => key.Properties!.Value !== undefined);
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0];
+    expect(key.Properties!.Value).toEqual({
+      'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(platformSecretId(template)), ':SecretString:::}}']],
+    });
+    expect(key.Properties!.StageKeys).toEqual([{ RestApiId: ref(api), StageName: ref(stageIdOf(template, api)) }]);
+    const plan = logicalIdOf(template, 'AWS::ApiGateway::UsagePlan', { UsagePlanName: `${PREFIX[stage]}-auction-platform` });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: `${PREFIX[stage]}-auction-platform`,
+      Throttle: { RateLimit: 100, BurstLimit: 200 },
+      ApiStages: [Match.objectLike({ ApiId: ref(api), Stage: ref(stageIdOf(template, api)) })],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyId: ref(keyId), KeyType: 'API_KEY', UsagePlanId: ref(plan) });
+  });
+
+  test('the platform secret is generated (a 40-character key without punctuation), never written in the template', () => {
+    local().hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('auction platform'),
+      GenerateSecretString: { PasswordLength: 40, ExcludePunctuation: true },
+      SecretString: Match.absent(),
+    });
+  });
+
+  test('keeps its state in a private, encrypted, TLS-only bucket of its own that ages out', () => {
+    const template = local();
+    const bucket = logicalIdOf(template, 'AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ Id: 'expire-auctions' })] } });
+    expect(bucket).not.toBe(resultsBucketId(template));
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({
+        BucketName: Match.absent(),
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        LifecycleConfiguration: { Rules: [{ Id: 'expire-auctions', Status: 'Enabled', ExpirationInDays: 14 }] },
+      }),
+      DeletionPolicy: 'Retain',
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: bucketId },
+      Bucket: ref(bucket),
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('Prod talks to the real platform: no platform API, function or bucket, but a platform secret', () => {
+    const template = templateOf('Prod');
+    expect(resourcesOf(template, 'AWS::ApiGateway::RestApi').map(([, api]) => api.Properties!.Name)).toEqual(['energy-auction-prod-orders']);
+    expect(resourcesOf(template, 'AWS::ApiGateway::ApiKey').map(([, key]) => key.Properties!.Value)).toEqual([undefined]);
+    expect(resourcesOf(template, 'AWS::S3::Bucket').map(([id]) => id)).toEqual([resultsBucketId(template)]);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { FunctionName: 'energy-auction-prod-auction-platform' }, 0);
+    expect(platformSecretId(template)).toBeDefined();
+    expect(template.toJSON().Outputs.AuctionPlatformUrl).toEqual({ Value: PROD_PLATFORM_URL });
+  });
+});
+
+describe('results bucket', () => {
+  test('order-results name, private, encrypted, versioned, aged out, TLS only, retained', () => {
+    const template = local();
+    const bucket = resultsBucketId(template);
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({
+        BucketName: { 'Fn::Join': ['', ['energy-auction-local-order-results-', { Ref: 'AWS::AccountId' }]] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              Id: 'age-out-results',
+              Status: 'Enabled',
+              Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+              ExpirationInDays: 365,
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            },
+            { Id: 'expire-runs', Status: 'Enabled', Prefix: 'runs/', ExpirationInDays: 14, NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+          ],
+        },
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(bucket),
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
         Effect: 'Deny',
+        Action: 's3:*',
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       })]) },
     });
@@ -147,257 +359,241 @@ describe('storage', () => {
 });
 
 describe('functions', () => {
-  test.each(['post-orders', 'fetch-results', 'store-result', 'summarize-run', 'slack-notifier'])('%s: Node 22 on arm64, traced, Powertools, own log group', (handler) => {
+  interface Expected {
+    readonly timeout: number;
+    readonly memory: number;
+    /** The function's own variables (beyond the Powertools ones), exactly. */
+    readonly env: (template: Template, stage: StageName) => Record<string, Json>;
+  }
+  const platformUrl = (template: Template, stage: StageName): Json => {
+    if (stage === 'Prod') return PROD_PLATFORM_URL;
+    const api = restApiId(template, `${PREFIX[stage]}-auction-platform`);
+    return { 'Fn::Join': ['', ['https://', ref(api), '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/', ref(stageIdOf(template, api)), '/']] };
+  };
+  const FUNCTIONS: Record<string, Expected> = {
+    'post-orders': {
+      timeout: 29,
+      memory: 512,
+      env: (t) => ({
+        ORDERS_TABLE_NAME: ref(tableId(t)),
+        MAX_ORDERS_PER_REQUEST: '1000',
+        MAX_BODY_BYTES: '1048576',
+        ORDER_TTL_HOURS: '24',
+        AUCTION_PERIOD_MINUTES: '60',
+        WRITE_RETRY_BUDGET_MS: '5000',
+      }),
+    },
+    'get-order': { timeout: 10, memory: 256, env: (t) => ({ ORDERS_TABLE_NAME: ref(tableId(t)) }) },
+    'close-auction': { timeout: 10, memory: 256, env: (t) => ({ ORDERS_TABLE_NAME: ref(tableId(t)), AUCTION_PERIOD_MINUTES: '60' }) },
+    'submit-orders': {
+      timeout: 900,
+      memory: 1024,
+      env: (t, stage) => ({
+        ORDERS_TABLE_NAME: ref(tableId(t)),
+        AUCTION_PERIOD_MINUTES: '60',
+        PLATFORM_BASE_URL: platformUrl(t, stage),
+        PLATFORM_API_KEY_SECRET_ARN: ref(platformSecretId(t)),
+      }),
+    },
+    'fetch-results': {
+      timeout: 300,
+      memory: 1024,
+      env: (t, stage) => ({
+        PLATFORM_BASE_URL: platformUrl(t, stage),
+        PLATFORM_API_KEY_SECRET_ARN: ref(platformSecretId(t)),
+        RESULTS_INLINE_LIMIT: '1000',
+        RESULTS_BUCKET_NAME: ref(resultsBucketId(t)),
+      }),
+    },
+    'store-result': {
+      timeout: 10,
+      memory: 256,
+      env: (t) => ({ ORDERS_TABLE_NAME: ref(tableId(t)), RESULTS_BUCKET_NAME: ref(resultsBucketId(t)), AUCTION_PERIOD_MINUTES: '60' }),
+    },
+    'finalize-auction': {
+      timeout: 300,
+      memory: 1024,
+      env: (t) => ({
+        ORDERS_TABLE_NAME: ref(tableId(t)),
+        RESULTS_BUCKET_NAME: ref(resultsBucketId(t)),
+        ALERTS_TOPIC_ARN: ref(topicId(t)),
+        AUCTION_PERIOD_MINUTES: '60',
+        ALERT_ORDERS_LIMIT: '20',
+      }),
+    },
+    'slack-notifier': {
+      timeout: 60,
+      memory: 256,
+      env: (t, stage) => ({ SLACK_WEBHOOK_SECRET_ARN: ref(slackSecretId(t, stage)), SLACK_MAX_ATTEMPTS: '4' }),
+    },
+    'auction-platform': {
+      timeout: 29,
+      memory: 1024,
+      env: (t) => ({
+        PLATFORM_BUCKET_NAME: ref(logicalIdOf(t, 'AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ Id: 'expire-auctions' })] } })),
+        PLATFORM_READY_AFTER_POLLS: '1',
+        PLATFORM_REJECTED_SHARE: '0.5',
+        PLATFORM_MALFORMED_SHARE: '0',
+        PLATFORM_NO_RESULT_SHARE: '0',
+        PLATFORM_SEED: 'energy-auction',
+      }),
+    },
+  };
+  const SIMULATED_ONLY = ['auction-platform'];
+  const cases = (['Local', 'Dev', 'Prod'] as const).flatMap((stage) => Object.keys(FUNCTIONS)
+    .filter((handler) => stage !== 'Prod' || !SIMULATED_ONLY.includes(handler))
+    .map((handler): [StageName, string] => [stage, handler]));
+
+  test.each<StageName>(['Local', 'Dev', 'Prod'])('%s: exactly the product\'s functions exist', (stage) => {
+    const expected = Object.keys(FUNCTIONS).filter((handler) => stage !== 'Prod' || !SIMULATED_ONLY.includes(handler));
+    const names = resourcesOf(templateOf(stage), 'AWS::Lambda::Function').map(([, fn]) => fn.Properties!.FunctionName);
+    expect([...names].sort()).toEqual(expected.map((handler) => `${PREFIX[stage]}-${handler}`).sort());
+  });
+
+  test.each(cases)('%s %s: Node 22 on arm64, traced, its timeout and memory, its own log group with retention', (stage, handler) => {
+    const template = templateOf(stage);
+    const name = `${PREFIX[stage]}-${handler}`;
+    const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/${name}` });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: `${config.prefix}-${handler}`,
+      FunctionName: name,
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
+      Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogGroup: Match.anyValue() },
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: handler, NODE_OPTIONS: '--enable-source-maps' }) },
+      Timeout: FUNCTIONS[handler].timeout,
+      MemorySize: FUNCTIONS[handler].memory,
+      LoggingConfig: { LogGroup: ref(logGroup) },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: `/aws/lambda/${config.prefix}-${handler}`,
-      RetentionInDays: 7,
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/${name}`, RetentionInDays: RETENTION[stage] });
+  });
+
+  test.each(cases)('%s %s: environment is exactly Powertools plus its own settings', (stage, handler) => {
+    const template = templateOf(stage);
+    const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([, candidate]) => candidate.Properties!.FunctionName === `${PREFIX[stage]}-${handler}`)!;
+    expect((fn.Properties!.Environment as { Variables: Record<string, Json> }).Variables).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: handler,
+      POWERTOOLS_METRICS_NAMESPACE: 'EnergyAuction',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...FUNCTIONS[handler].env(template, stage),
     });
   });
 
   test('no role uses the broad AWS-managed Lambda execution policy', () => {
-    const roles = template.findResources('AWS::IAM::Role');
-    for (const role of Object.values(roles)) {
-      expect(JSON.stringify(role.Properties.ManagedPolicyArns ?? [])).not.toContain('AWSLambdaBasicExecutionRole');
+    for (const [, role] of resourcesOf(local(), 'AWS::IAM::Role')) {
+      expect(JSON.stringify(role.Properties!.ManagedPolicyArns ?? [])).not.toContain('AWSLambdaBasicExecutionRole');
     }
   });
 });
 
-describe('results pipeline', () => {
-  test('runs hourly from EventBridge, with a timeout below the period', () => {
-    const machineId = logicalIdOf('AWS::StepFunctions::StateMachine', {});
-    template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 hour)',
-      State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { Ref: machineId } })],
-    });
-    const timeout = definition().TimeoutSeconds;
-    expect(timeout).toBe(config.results.runTimeout.toSeconds());
-    expect(timeout).toBeLessThan(3600);
-  });
-
-  test('state machine is standard, traced and logs everything', () => {
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineType: 'STANDARD',
-      TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
-    });
-  });
-
-  test('validates fetch-results output: ready goes on, not ready waits and counts, anything else fails', () => {
-    const { StartAt, States } = definition();
-    expect(StartAt).toBe('StartPolling');
-    expect(States.StartPolling).toMatchObject({ Type: 'Pass', Parameters: { poll: { attempt: 1 } }, Next: 'FetchResults' });
-    expect(States.FetchResults).toMatchObject({
-      Type: 'Task',
-      Resource: `<${functionNamed('fetch-results')}>`,
-      Parameters: { 'attempt.$': '$.poll.attempt', 'executionName.$': '$$.Execution.Name' },
-      ResultPath: '$.auction',
-      Next: 'ResultsReady?',
-    });
-    const ready = States['ResultsReady?'] as { Type: string; Choices: Array<Record<string, unknown>>; Default: string };
-    expect(ready.Type).toBe('Choice');
-    expect(ready.Default).toBe('InvalidAuctionResults');
-    expect(ready.Choices.map((choice) => choice.Next)).toEqual(['InspectOrders', 'StoreEachOrderFromS3', 'AttemptsLeft?']);
-    expect(JSON.stringify(ready.Choices[1])).toContain('"Variable":"$.auction.ordersFile.key","IsPresent":true');
-    expect(JSON.stringify(ready.Choices[0])).toContain('"BooleanEquals":true');
-    expect(JSON.stringify(ready.Choices[0])).toContain('"Variable":"$.auction.orders","IsPresent":true');
-    expect(States['OrdersIsArray?']).toMatchObject({ Type: 'Choice', Default: 'InvalidAuctionResults', Choices: [{ StringMatches: '[*', Next: 'StoreEachOrder' }] });
-    expect(States['AttemptsLeft?']).toMatchObject({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.poll.attempt', NumericGreaterThanEquals: config.results.maxPollAttempts, Next: 'ResultsNotReady' }],
-      Default: 'WaitForResults',
-    });
-    expect(States.WaitForResults).toMatchObject({ Type: 'Wait', Seconds: config.results.pollInterval.toSeconds(), Next: 'CountAttempt' });
-    expect(States.CountAttempt).toMatchObject({ Type: 'Pass', Parameters: { 'attempt.$': 'States.MathAdd($.poll.attempt, 1)' }, ResultPath: '$.poll', Next: 'FetchResults' });
-    expect(States.ResultsNotReady).toEqual(expect.objectContaining({ Type: 'Fail', Error: 'ResultsNotReady' }));
-    expect(States.InvalidAuctionResults).toEqual(expect.objectContaining({ Type: 'Fail', Error: 'InvalidAuctionResults' }));
-  });
-
-  test('maps store-result over the orders with an item processor, bounded concurrency, retry and a catch per item', () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed ASL document, read field by field
-    const map = definition().States.StoreEachOrder as Record<string, any>;
-    expect(map.Type).toBe('Map');
-    expect(map.Iterator).toBeUndefined();
-    expect(map.ItemsPath).toBe('$.auction.orders');
-    expect(map.ResultPath).toBe('$.outcomes');
-    expect(map.OutputPath).toBe('$.outcomes');
-    expect(map.MaxConcurrency).toBe(config.results.mapConcurrency);
-    expect(map.ItemSelector).toEqual({
-      'order.$': '$$.Map.Item.Value',
-      'index.$': '$$.Map.Item.Index',
-      'executionName.$': '$$.Execution.Name',
-      'startTime.$': '$$.Execution.StartTime',
-    });
-    const processor = map.ItemProcessor;
-    expect(processor.StartAt).toBe('StoreResult');
-    const store = processor.States.StoreResult;
-    expect(store.Resource).toBe(`<${functionNamed('store-result')}>`);
-    expect(store.Retry).toEqual([expect.objectContaining({
-      ErrorEquals: expect.arrayContaining(['ResultStoreUnavailable', 'Lambda.TooManyRequestsException']),
-      BackoffRate: 2,
-      MaxAttempts: 3,
-      JitterStrategy: 'FULL',
-    })]);
-    expect(store.Catch).toEqual([
-      { ErrorEquals: ['OrderRejected'], ResultPath: '$.error', Next: 'RecordRejected' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailed' },
-    ]);
-    expect(processor.States.RecordRejected.Parameters).toEqual({ status: 'rejected', 'index.$': '$.index', 'order.$': '$.order', 'error.$': '$.error.Error' });
-    expect(processor.States.RecordFailed.Parameters).toMatchObject({ status: 'failed', 'cause.$': '$.error.Cause' });
-    expect(map.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'InvalidAuctionResults' })]);
-  });
-
-  test('large result sets go through S3 and a Distributed Map of batches with the same per-order contract', () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed ASL document, read field by field
-    const map = definition().States.StoreEachOrderFromS3 as Record<string, any>;
-    const bucketId = logicalIdOf('AWS::S3::Bucket', {});
-    expect(map.Type).toBe('Map');
-    expect(map.ItemReader).toEqual({
-      Resource: 'arn:<AWS::Partition>:states:::s3:getObject',
-      ReaderConfig: { InputType: 'JSON' },
-      Parameters: { Bucket: `<${bucketId}>`, 'Key.$': '$.auction.ordersFile.key' },
-    });
-    expect(map.ItemBatcher).toEqual({
-      MaxItemsPerBatch: config.results.batchSize,
-      BatchInput: { 'executionName.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
-    });
-    expect(map.ItemSelector).toEqual({ 'order.$': '$$.Map.Item.Value', 'index.$': '$$.Map.Item.Index' });
-    expect(map.ResultWriter).toMatchObject({ Resource: 'arn:<AWS::Partition>:states:::s3:putObject', Parameters: { Bucket: `<${bucketId}>`, Prefix: 'map-results' } });
-    expect(map.ToleratedFailurePercentage).toBe(100);
-    expect(map.MaxConcurrency).toBe(config.results.batchConcurrency);
-    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
-    expect(map.Catch).toEqual([expect.objectContaining({ Next: 'ResultsNotStored' })]);
-    expect(map.Next).toBe('SummarizeLargeRun');
-
-    const child = map.ItemProcessor.States;
-    expect(child.StoreBatchItems).toMatchObject({ Type: 'Map', ItemsPath: '$.Items', MaxConcurrency: config.results.mapConcurrency });
-    const store = child.StoreBatchItems.ItemProcessor.States.BatchStoreResult;
-    expect(store.Resource).toBe(`<${functionNamed('store-result')}>`);
-    expect(store.Retry[0].ErrorEquals).toContain('ResultStoreUnavailable');
-    expect(store.Catch.map((c: { ErrorEquals: string[] }) => c.ErrorEquals)).toEqual([['OrderRejected'], ['States.ALL']]);
-    expect(child.CountBatch).toMatchObject({ Parameters: { 'stored.$': 'States.ArrayLength($.stored)', 'failures.$': '$.failures' }, End: true });
-
-    expect(definition().States.SummarizeLargeRun).toMatchObject({
-      Resource: `<${functionNamed('summarize-run')}>`,
-      Parameters: { 'orderCount.$': '$.auction.orderCount', 'resultWriterDetails.$': '$.mapResult.resultWriterDetails' },
-      Next: 'AnyFailures?',
-    });
-  });
-
-  test('fetch-results offloads above the inline limit, and both paths stay far below the Step Functions limits', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: `${config.prefix}-fetch-results`,
-      Environment: { Variables: Match.objectLike({ ORDERS_INLINE_LIMIT: String(config.results.inlineOrdersLimit), RESULTS_BUCKET_NAME: Match.anyValue() }) },
-    });
-    // About 5 history events per inline item: the largest inline run or batch stays under 25,000 events.
-    expect(config.results.inlineOrdersLimit * 5).toBeLessThan(25_000 / 2);
-    expect(config.results.batchSize * 5).toBeLessThan(25_000 / 2);
-  });
-
-  test('summarizes the run and publishes ONE alert listing the failures, then ends with the summary', () => {
-    const { States } = definition();
-    expect(States.PartitionResults).toMatchObject({ Type: 'Pass', Parameters: { 'failures.$': "$[?(@.status != 'stored')]" } });
-    expect(States.Summarize).toMatchObject({
-      Parameters: { summary: { 'stored.$': 'States.ArrayLength($.stored)', 'rejected.$': 'States.ArrayLength($.rejected)', 'failed.$': 'States.ArrayLength($.failed)' } },
-    });
-    expect(States['AnyFailures?']).toMatchObject({ Type: 'Choice', Default: 'Done' });
-    const topicId = logicalIdOf('AWS::SNS::Topic', {});
-    expect(States.AlertFailedOrders).toMatchObject({
-      Type: 'Task',
-      Resource: 'arn:<AWS::Partition>:states:::sns:publish',
-      Parameters: { TopicArn: `<${topicId}>`, 'Message.$': 'States.JsonToString($.alert)' },
-      Next: 'Done',
-    });
-    expect(States.BuildAlert).toMatchObject({ Parameters: { kind: 'failed-orders', 'failures.$': '$.failures' } });
-    expect(States.Done).toEqual({ Type: 'Succeed', OutputPath: '$.summary' });
-  });
-
-  test('failed, timed-out and aborted runs go to the alerts topic', () => {
-    const topicId = logicalIdOf('AWS::SNS::Topic', {});
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        source: ['aws.states'],
-        'detail-type': ['Step Functions Execution Status Change'],
-        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [Match.anyValue()] },
-      },
-      Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
-    });
-  });
-
-  test('store-result may only put objects under orders/ in the results bucket', () => {
-    const bucketId = logicalIdOf('AWS::S3::Bucket', {});
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Action: 's3:PutObject',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/orders/*']] },
-      })]) },
-    });
-  });
-});
-
 describe('alerts', () => {
-  test('topic is KMS-encrypted and the notifier is subscribed with a dead-letter queue', () => {
-    const notifier = functionNamed('slack-notifier');
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue(), TopicName: `${config.prefix}-alerts` });
+  test('the topic is encrypted with its own rotating key and the notifier is subscribed with a dead-letter queue', () => {
+    const template = local();
+    const key = logicalIdOf(template, 'AWS::KMS::Key');
+    const queue = logicalIdOf(template, 'AWS::SQS::Queue', { QueueName: 'energy-auction-local-alerts-dlq' });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'energy-auction-local-alerts', KmsMasterKeyId: arnOf(key) });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
-      Endpoint: { 'Fn::GetAtt': [notifier, 'Arn'] },
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+      TopicArn: ref(topicId(template)),
+      Endpoint: arnOf(functionIdOf(template, PREFIX.Local, 'slack-notifier')),
+      RedrivePolicy: { deadLetterTargetArn: arnOf(queue) },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: `${config.prefix}-slack-notifier`,
-      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      FunctionName: 'energy-auction-local-slack-notifier',
+      DeadLetterConfig: { TargetArn: arnOf(queue) },
     });
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(functionIdOf(template, PREFIX.Local, 'slack-notifier')),
+      MaximumRetryAttempts: 2,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'energy-auction-local-alerts-dlq', SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+  });
+
+  test('SNS may put undeliverable alerts into the dead-letter queue, and only from the alerts topic', () => {
+    const template = local();
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([{
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: arnOf(logicalIdOf(template, 'AWS::SQS::Queue')),
+        Condition: { ArnEquals: { 'aws:SourceArn': ref(topicId(template)) } },
+      }]) },
+    });
   });
 
   test('the webhook URL lives in Secrets Manager: only the secret ARN reaches the notifier', () => {
-    const secretId = logicalIdOf('AWS::SecretsManager::Secret', {});
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: `${config.prefix}-slack-notifier`,
-      Environment: { Variables: Match.objectLike({ SLACK_WEBHOOK_SECRET_ARN: { Ref: secretId } }) },
-    });
+    const template = local();
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'energy-auction-local/slack-webhook', SecretString: Match.absent() });
     expect(JSON.stringify(template.toJSON())).not.toMatch(/hooks\.slack\.com/);
   });
 
-  test('a message in the dead-letter queue raises an alarm', () => {
-    const queueId = logicalIdOf('AWS::SQS::Queue', {});
+  test('a message in the dead-letter queue raises an alarm to the topic', () => {
+    const template = local();
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'energy-auction-local-alerts-undelivered',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue'), 'QueueName'] } }],
       Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [ref(topicId(template))],
+    });
+  });
+});
+
+describe('alarms', () => {
+  test.each([
+    ['API 5xx', { AlarmName: 'energy-auction-local-api5xx', MetricName: '5XXError', Namespace: 'AWS/ApiGateway' }],
+    ['failed runs', { AlarmName: 'energy-auction-local-runs-failed', MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' }],
+    ['timed-out runs', { AlarmName: 'energy-auction-local-runs-timed-out', MetricName: 'ExecutionsTimedOut', Namespace: 'AWS/States' }],
+  ])('%s alarm at the first one, notifying the alerts topic', (_name, metric) => {
+    local().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...metric,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref(topicId(local()))],
     });
   });
 
-  test.each([
-    ['API 5xx', { MetricName: '5XXError', Namespace: 'AWS/ApiGateway' }],
-    ['Lambda errors', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }],
-    ['failed runs', { MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' }],
-    ['timed-out runs', { MetricName: 'ExecutionsTimedOut', Namespace: 'AWS/States' }],
-  ])('alarm on %s notifies the alerts topic', (_name, metric) => {
-    const topicId = logicalIdOf('AWS::SNS::Topic', {});
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...metric, AlarmActions: [{ Ref: topicId }] });
-  });
-
-  test('every function has its own Errors alarm', () => {
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }))).toHaveLength(5);
+  test.each<StageName>(['Local', 'Prod'])('%s: every function has its own Errors alarm to the alerts topic', (stage) => {
+    const template = templateOf(stage);
+    const alarmed = resourcesOf(template, 'AWS::CloudWatch::Alarm')
+      .filter(([, alarm]) => alarm.Properties!.MetricName === 'Errors')
+      .map(([, alarm]) => {
+        expect(alarm.Properties!.AlarmActions).toEqual([ref(topicId(template))]);
+        return (alarm.Properties!.Dimensions as Array<{ Name: string; Value: Json }>).map((d) => [d.Name, d.Value]);
+      });
+    const functions = resourcesOf(template, 'AWS::Lambda::Function').map(([id]) => [['FunctionName', ref(id)]]);
+    expect(alarmed).toHaveLength(functions.length);
+    expect(alarmed).toEqual(expect.arrayContaining(functions));
   });
 });
 
-test('every log group has a retention', () => {
-  for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
-    expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+test('outputs name what the local runtime and the smoke test read', () => {
+  const template = local();
+  const outputs = template.toJSON().Outputs as Record<string, { Value: Json }>;
+  const api = restApiId(template, 'energy-auction-local-orders');
+  expect(outputs.ApiUrl.Value).toEqual({ 'Fn::Join': ['', ['https://', ref(api), '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/', ref(stageIdOf(template, api)), '/orders']] });
+  expect(outputs.ApiKeyId.Value).toEqual(ref(logicalIdOf(template, 'AWS::ApiGateway::ApiKey', { Name: 'energy-auction-local-orders-key' })));
+  expect(outputs.StateMachineArn.Value).toEqual(ref(logicalIdOf(template, 'AWS::StepFunctions::StateMachine')));
+  expect(outputs.AuctionPlatformKeySecretArn.Value).toEqual(ref(platformSecretId(template)));
+  expect(outputs.AuctionPlatformUrl.Value).toEqual(
+    (resourcesOf(template, 'AWS::Lambda::Function').find(([, fn]) => fn.Properties!.FunctionName === 'energy-auction-local-fetch-results')![1]
+      .Properties!.Environment as { Variables: Record<string, Json> }).Variables.PLATFORM_BASE_URL,
+  );
+});
+
+test.each<StageName>(['Local', 'Dev', 'Prod'])('%s: every log group keeps its logs for the stage\'s retention', (stage) => {
+  const groups = resourcesOf(templateOf(stage), 'AWS::Logs::LogGroup');
+  expect(groups.length).toBeGreaterThan(5);
+  for (const [id, group] of groups as Array<[string, CfnResource]>) {
+    expect({ id, retention: group.Properties!.RetentionInDays }).toEqual({ id, retention: RETENTION[stage] });
   }
 });
 
-test('cdk-nag AwsSolutions leaves no unsuppressed finding', () => {
-  expect(nagFindings(stack)).toEqual([]);
+test.each<StageName>(['Local', 'Dev', 'Prod'])('%s: cdk-nag AwsSolutions leaves no unsuppressed finding', (stage) => {
+  expect(nagFindings(synthesized[stage]!.stack)).toEqual([]);
 });

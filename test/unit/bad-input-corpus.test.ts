@@ -1,35 +1,29 @@
-// Scenarios: every named bad-input corpus case through the real post-orders handler (in-memory DynamoDB fake) -> 201 or the expected 4xx, never 5xx; SPEC error shape and JSON content type; refused requests write nothing; the table ends with exactly the valid orders and exact decimals; no prototype pollution; corpus self-checks.
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Scenarios: every named bad-input corpus case through the real post-orders handler (in-memory DynamoDB fake) -> 201 or the expected 4xx, never 5xx; SPEC error shape and JSON content type; refused requests write nothing; the table ends with exactly the valid orders of the calling customer and exact decimals; no prototype pollution; corpus self-checks.
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type BadInputCase, badInputCorpus, bodyBytes, contentTypeHeader, expectedStoredIds } from '../fixtures/bad-input/corpus';
-import { lambdaContext, postEvent, setHandlerEnv } from '../fixtures/orders/events';
+import { OrdersTableFake } from '../fixtures/orders/dynamo';
+import { CUSTOMER, lambdaContext, postEvent, setHandlerEnv } from '../fixtures/orders/events';
 
 // The module's own handler with its production wiring (env config, shared document client); only the SDK is faked.
 setHandlerEnv({ MAX_ORDERS_PER_REQUEST: '1000', MAX_BODY_BYTES: '1048576' });
-const TABLE = 'orders-test';
 
-type StoredItem = Record<string, unknown>;
 type Outcome = { response: APIGatewayProxyResult; writes: number };
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const table = new Map<string, StoredItem>();
+const table = new OrdersTableFake();
 const outcomes = new Map<string, Outcome>();
 const prototypeKeysBefore = Object.getOwnPropertyNames(Object.prototype).sort();
-let writeCalls = 0;
 
-/** A BatchWriteItem that upserts every PutRequest by record_id and never leaves items unprocessed. */
-function fakeBatchWrite(input: { RequestItems?: Record<string, Array<{ PutRequest?: { Item?: StoredItem } }>> }) {
-  writeCalls += 1;
-  for (const [tableName, requests] of Object.entries(input.RequestItems ?? {})) {
-    if (tableName !== TABLE) throw new Error(`write to unexpected table ${tableName}`);
-    for (const request of requests) {
-      const item = request.PutRequest?.Item;
-      if (!item || typeof item.record_id !== 'string') throw new Error('PutRequest without a string record_id');
-      table.set(item.record_id, item);
-    }
+/** The stored items by record_id; every one must belong to the calling customer. */
+function storedOrders(): Map<string, Record<string, unknown>> {
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const item of table.items.values()) {
+    if (item.customer !== CUSTOMER) throw new Error(`item of unexpected customer ${String(item.customer)}`);
+    byId.set(item.record_id as string, item);
   }
-  return { UnprocessedItems: {} };
+  return byId;
 }
 
 function eventFor(testCase: BadInputCase) {
@@ -58,13 +52,13 @@ function expectErrorShape(body: unknown): void {
 
 beforeAll(async () => {
   ddbMock.reset();
-  ddbMock.on(BatchWriteCommand).callsFake(fakeBatchWrite);
+  table.install(ddbMock);
   const { handler } = await import('../../src/handlers/post-orders');
   // Sequentially, in corpus order, against one table: the final contents are the sum of all cases.
   for (const testCase of badInputCorpus) {
-    const before = writeCalls;
+    const before = table.writes;
     const response = await handler(eventFor(testCase), lambdaContext);
-    outcomes.set(testCase.name, { response, writes: writeCalls - before });
+    outcomes.set(testCase.name, { response, writes: table.writes - before });
   }
 });
 
@@ -103,9 +97,10 @@ describe.each(badInputCorpus.map((testCase) => [testCase.name, testCase] as cons
 
   if (testCase.expectStatus === 201) {
     test('stores every order of the request', () => {
-      for (const id of testCase.expectStored!) expect(table.has(id)).toBe(true);
+      const stored = storedOrders();
+      for (const id of testCase.expectStored!) expect(stored.has(id)).toBe(true);
       for (const [id, text] of Object.entries(testCase.expectNumbers ?? {})) {
-        expect(String(table.get(id)?.parameter_2)).toBe(text);
+        expect(String(stored.get(id)?.parameter_2)).toBe(text);
       }
     });
   } else {
@@ -117,13 +112,14 @@ describe.each(badInputCorpus.map((testCase) => [testCase.name, testCase] as cons
 
 describe('after the whole corpus', () => {
   test('the table holds exactly the orders of the 201 cases', () => {
-    expect(new Set(table.keys())).toEqual(expectedStoredIds());
+    expect(new Set(storedOrders().keys())).toEqual(expectedStoredIds());
   });
 
   test('stored items have only the known attributes', () => {
-    for (const item of table.values()) {
-      expect(Object.keys(item).sort()).toEqual(['parameter_1', 'parameter_2', 'received_at', 'record_id', 'ttl']);
+    for (const item of table.items.values()) {
+      expect(Object.keys(item).sort()).toEqual(['auction_id', 'customer', 'parameter_1', 'parameter_2', 'received_at', 'record_id', 'status', 'ttl']);
       expect(typeof item.parameter_1).toBe('string');
+      expect(item.status).toBe('received');
     }
   });
 

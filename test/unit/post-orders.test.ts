@@ -1,33 +1,34 @@
-// Scenarios: valid orders -> 201 with ttl/received_at and exact decimals (NumberValue), base64 bodies, content-type variants, chunking 60 -> 25/25/10, OrdersAccepted metric, env-configured module handler, and every invalid input class (415/413/400) with nothing sent to DynamoDB.
+// Scenarios: valid orders -> 201 as one conditional PutItem each (customer, status, auction_id, ttl from the handler's config, received_at, exact decimals via NumberValue), consistent reads of the auction and the named orders (BatchGet chunks of 100), customer from apiKeyId (two customers, one record_id -> two keys; missing or invalid key -> 403), auction assignment at and just before a gate, closed auction -> next one, all closed -> 503, base64 bodies, content types, OrdersAccepted metric, env-configured module handler, and every invalid input class (415/413/400, duplicates 30 apart) with nothing sent to DynamoDB.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fakeTime, lambdaContext, orders, postEvent, setHandlerEnv } from '../fixtures/orders/events';
+import { OrdersTableFake, TABLE } from '../fixtures/orders/dynamo';
+import { CUSTOMER, type EventOptions, fakeTime, lambdaContext, orders, postEvent, setHandlerEnv } from '../fixtures/orders/events';
 
 setHandlerEnv({ MAX_ORDERS_PER_REQUEST: '5' });
 
 type HandlerModule = typeof import('../../src/handlers/post-orders');
 type PowertoolsModule = typeof import('../../src/shared/powertools');
+type StoreClass = typeof import('../../src/adapters/dynamodb-order-store').DynamoDbOrderStore;
+type Config = import('../../src/handlers/post-orders').PostOrdersConfig;
 
-const TABLE = 'orders-test';
-const NOW = new Date('2025-01-02T03:04:05.678Z');
+const NOW = new Date('2026-03-10T20:15:30.678Z');
 const NOW_EPOCH_SECONDS = Math.floor(NOW.getTime() / 1000);
+const OPEN_AUCTION = '2026-03-10T2100Z';
 const ddbMock = mockClient(DynamoDBDocumentClient);
 
 let mod: HandlerModule;
 let powertools: PowertoolsModule;
+let storeClass: StoreClass;
 
 beforeAll(async () => {
   mod = await import('../../src/handlers/post-orders');
   powertools = await import('../../src/shared/powertools');
-  const { DynamoDbOrderStore } = await import('../../src/adapters/dynamodb-order-store');
-  storeClass = DynamoDbOrderStore;
+  storeClass = (await import('../../src/adapters/dynamodb-order-store')).DynamoDbOrderStore;
 });
 
-let storeClass: typeof import('../../src/adapters/dynamodb-order-store').DynamoDbOrderStore;
-
-function makeHandler(config: Partial<{ maxOrders: number; maxBodyBytes: number; ttlHours: number }> = {}) {
+function makeHandler(config: Partial<Config> = {}, now: Date = NOW) {
   const time = fakeTime();
   const store = new storeClass({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
@@ -39,30 +40,29 @@ function makeHandler(config: Partial<{ maxOrders: number; maxBodyBytes: number; 
   });
   return mod.createPostOrdersHandler({
     store,
-    now: () => NOW,
-    config: { maxOrders: 1000, maxBodyBytes: 1_048_576, ttlHours: 24, ...config },
+    now: () => now,
+    config: { maxOrders: 1000, maxBodyBytes: 1_048_576, ttlHours: 24, auctionPeriodMinutes: 60, ...config },
   });
 }
 
-async function post(body: string | null, options?: Parameters<typeof postEvent>[1], handler = makeHandler()) {
+async function post(body: string | null, options?: EventOptions, handler = makeHandler()) {
   const result: APIGatewayProxyResult = await handler(postEvent(body, options), lambdaContext);
   return { ...result, json: JSON.parse(result.body) };
 }
 
 function sentItems(): Array<Record<string, unknown>> {
-  return ddbMock
-    .commandCalls(BatchWriteCommand)
-    .flatMap((call) => call.args[0].input.RequestItems?.[TABLE] ?? [])
-    .map((request) => request.PutRequest?.Item as Record<string, unknown>);
+  return ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input.Item as Record<string, unknown>);
 }
 
 beforeEach(() => {
   ddbMock.reset();
-  ddbMock.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+  ddbMock.on(GetCommand).resolves({});
+  ddbMock.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] }, UnprocessedKeys: {} });
+  ddbMock.on(PutCommand).resolves({});
 });
 
 describe('valid requests', () => {
-  it('stores the orders with ttl and received_at and answers 201', async () => {
+  it('stores each order with one conditional PutItem and answers 201', async () => {
     const body = '[{"record_id":"a","parameter_1":"abc","parameter_2":4},{"record_id":"b","parameter_1":"","parameter_2":2.1}]';
 
     const response = await post(body);
@@ -70,53 +70,69 @@ describe('valid requests', () => {
     expect(response.statusCode).toBe(201);
     expect(response.headers).toMatchObject({ 'Content-Type': 'application/json' });
     expect(response.json).toEqual({ accepted: 2 });
-    expect(ddbMock).toHaveReceivedCommandTimes(BatchWriteCommand, 1);
-    expect(ddbMock).toHaveReceivedCommandWith(BatchWriteCommand, {
-      RequestItems: {
-        [TABLE]: [
-          {
-            PutRequest: {
-              Item: {
-                record_id: 'a',
-                parameter_1: 'abc',
-                parameter_2: NumberValue.from('4'),
-                ttl: NOW_EPOCH_SECONDS + 24 * 3600,
-                received_at: '2025-01-02T03:04:05.678Z',
-              },
-            },
-          },
-          {
-            PutRequest: {
-              Item: {
-                record_id: 'b',
-                parameter_1: '',
-                parameter_2: NumberValue.from('2.1'),
-                ttl: NOW_EPOCH_SECONDS + 24 * 3600,
-                received_at: '2025-01-02T03:04:05.678Z',
-              },
-            },
-          },
-        ],
-      },
-    });
+    expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 2);
+    for (const [recordId, parameter1, parameter2] of [['a', 'abc', '4'], ['b', '', '2.1']]) {
+      expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
+        TableName: TABLE,
+        Item: {
+          customer: CUSTOMER,
+          record_id: recordId,
+          parameter_1: parameter1,
+          parameter_2: NumberValue.from(parameter2),
+          ttl: NOW_EPOCH_SECONDS + 24 * 3600,
+          received_at: '2026-03-10T20:15:30.678Z',
+          status: 'received',
+          auction_id: OPEN_AUCTION,
+        },
+        ConditionExpression: 'attribute_not_exists(record_id) OR #status = :received OR #ttl <= :now',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':received': 'received', ':now': NOW_EPOCH_SECONDS },
+      });
+    }
   });
 
-  it('keeps exact decimal text: huge integers, long fractions, exponents; -0 becomes 0', async () => {
+  it('reads the auction control item and the named orders with strongly consistent reads first', async () => {
+    await post(JSON.stringify(orders(2)));
+
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: { customer: '#auction', record_id: OPEN_AUCTION },
+      ConsistentRead: true,
+    });
+    expect(ddbMock).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: {
+          Keys: [
+            { customer: CUSTOMER, record_id: 'order-0' },
+            { customer: CUSTOMER, record_id: 'order-1' },
+          ],
+          ConsistentRead: true,
+        },
+      },
+    });
+    const order = ddbMock.calls().map((call) => call.args[0].constructor.name);
+    expect(order).toEqual(['GetCommand', 'BatchGetCommand', 'PutCommand', 'PutCommand']);
+  });
+
+  it('keeps exact decimal text in the PutItem: huge integers, long fractions, exponents; -0 becomes 0', async () => {
     const texts = ['12345678901234567890', '2.1', '0.1000000000000000055511151231257827', '-1.5E+3', '-0', '-0.00', '1e-130', '9.9999999999999999999999999999999999999e125'];
     const body = `[${texts.map((t, i) => `{"record_id":"n${i}","parameter_1":"x","parameter_2":${t}}`).join(',')}]`;
 
     const response = await post(body);
 
     expect(response.statusCode).toBe(201);
-    const stored = sentItems().map((item) => item.parameter_2);
+    const stored = new Map(sentItems().map((item) => [item.record_id, item.parameter_2]));
     stored.forEach((value) => expect(value).toBeInstanceOf(NumberValue));
-    expect(stored.map(String)).toEqual([...texts.slice(0, 4), '0', '0', ...texts.slice(6)]);
+    expect(texts.map((_, i) => String(stored.get(`n${i}`)))).toEqual([...texts.slice(0, 4), '0', '0', ...texts.slice(6)]);
   });
 
-  it('honours ORDER_TTL_HOURS', async () => {
-    await post(JSON.stringify(orders(1)), undefined, makeHandler({ ttlHours: 2 }));
+  it.each([
+    [24, 86_400],
+    [2, 7_200],
+  ])('takes the TTL from the handler config: %d h -> received + %d s', async (ttlHours, seconds) => {
+    await post(JSON.stringify(orders(1)), undefined, makeHandler({ ttlHours }));
 
-    expect(sentItems()[0].ttl).toBe(NOW_EPOCH_SECONDS + 2 * 3600);
+    expect(sentItems()[0].ttl).toBe(NOW_EPOCH_SECONDS + seconds);
   });
 
   it('decodes base64 bodies', async () => {
@@ -151,14 +167,14 @@ describe('valid requests', () => {
     expect(response.statusCode).toBe(201);
   });
 
-  it('writes 60 orders as 3 batches of 25, 25 and 10, each order exactly once', async () => {
-    const response = await post(JSON.stringify(orders(60)));
+  it('writes 250 orders with one PutItem each, exactly once, after reading them in BatchGets of 100, 100 and 50', async () => {
+    const response = await post(JSON.stringify(orders(250)));
 
-    expect(response.json).toEqual({ accepted: 60 });
-    expect(ddbMock).toHaveReceivedCommandTimes(BatchWriteCommand, 3);
-    const sizes = ddbMock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.[TABLE]?.length);
-    expect(sizes).toEqual([25, 25, 10]);
-    expect(sentItems().map((item) => item.record_id).sort()).toEqual(orders(60).map((o) => o.record_id).sort());
+    expect(response.json).toEqual({ accepted: 250 });
+    const sizes = ddbMock.commandCalls(BatchGetCommand).map((call) => (call.args[0].input.RequestItems?.[TABLE]?.Keys ?? []).length);
+    expect(sizes).toEqual([100, 100, 50]);
+    expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 250);
+    expect(sentItems().map((item) => item.record_id).sort()).toEqual(orders(250).map((o) => o.record_id).sort());
   });
 
   it('records the OrdersAccepted metric', async () => {
@@ -175,15 +191,90 @@ describe('valid requests', () => {
     const tooMany = await mod.handler(postEvent(JSON.stringify(orders(6))), lambdaContext);
 
     expect(ok.statusCode).toBe(201);
-    expect(ddbMock).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: expect.any(Array) } });
+    expect(ddbMock).toHaveReceivedCommandWith(PutCommand, { TableName: 'orders-test', Item: expect.objectContaining({ customer: CUSTOMER }) });
     expect(tooMany.statusCode).toBe(400);
     expect(JSON.parse(tooMany.body).error.code).toBe('TOO_MANY_ORDERS');
   });
 });
 
-describe('invalid requests are refused and nothing is written', () => {
+describe('the customer is the calling API key', () => {
+  it('keeps two customers apart: the same record_id is two items under two keys', async () => {
+    const table = new OrdersTableFake();
+    table.install(ddbMock);
+    const body = (parameter1: string) => JSON.stringify([{ record_id: 'unique_id_1', parameter_1: parameter1, parameter_2: 4 }]);
+
+    const alpha = await post(body('from alpha'), { apiKeyId: 'alpha' });
+    const beta = await post(body('from beta'), { apiKeyId: 'beta' });
+
+    expect([alpha.statusCode, beta.statusCode]).toEqual([201, 201]);
+    expect(ddbMock).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ customer: 'alpha', record_id: 'unique_id_1' }) });
+    expect(ddbMock).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ customer: 'beta', record_id: 'unique_id_1' }) });
+    expect(table.items.get(OrdersTableFake.keyOf('alpha', 'unique_id_1'))?.parameter_1).toBe('from alpha');
+    expect(table.items.get(OrdersTableFake.keyOf('beta', 'unique_id_1'))?.parameter_1).toBe('from beta');
+  });
+
+  it.each([
+    ['missing', null],
+    ['empty', ''],
+    ['the auction control partition', '#auction'],
+    ['a colon', 'a:b'],
+  ])('403 FORBIDDEN when the apiKeyId is %s, and nothing reaches DynamoDB', async (_label, apiKeyId) => {
+    const response = await post(JSON.stringify(orders(1)), { apiKeyId });
+
+    expect(response.statusCode).toBe(403);
+    expect(response.json).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String), details: [] } });
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('auction assignment', () => {
+  it.each([
+    ['just before a gate closure', '2026-03-10T20:59:59.999Z', '2026-03-10T2100Z'],
+    ['exactly at a gate closure', '2026-03-10T21:00:00.000Z', '2026-03-10T2200Z'],
+    ['just after midnight', '2026-03-11T00:00:00.001Z', '2026-03-11T0100Z'],
+  ])('an order received %s goes to the next one (%s -> %s)', async (_label, receivedAt, auctionId) => {
+    const response = await post(JSON.stringify(orders(1)), undefined, makeHandler({}, new Date(receivedAt)));
+
+    expect(response.statusCode).toBe(201);
+    expect(ddbMock).toHaveReceivedCommandWith(GetCommand, { Key: { customer: '#auction', record_id: auctionId } });
+    expect(sentItems()[0]).toMatchObject({ auction_id: auctionId, received_at: receivedAt });
+  });
+
+  it('follows the configured period: 15 minutes', async () => {
+    await post(JSON.stringify(orders(1)), undefined, makeHandler({ auctionPeriodMinutes: 15 }, new Date('2026-03-10T20:15:30.678Z')));
+
+    expect(sentItems()[0].auction_id).toBe('2026-03-10T2030Z');
+  });
+
+  it('moves the whole request to the next auction when the run closed this one early', async () => {
+    ddbMock
+      .on(GetCommand, { Key: { customer: '#auction', record_id: OPEN_AUCTION } })
+      .resolves({ Item: { customer: '#auction', record_id: OPEN_AUCTION, closed_at: '2026-03-10T20:10:00.000Z' } });
+
+    const response = await post(JSON.stringify(orders(3)));
+
+    expect(response.statusCode).toBe(201);
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 2);
+    expect(ddbMock).toHaveReceivedNthCommandWith(2, GetCommand, { Key: { customer: '#auction', record_id: '2026-03-10T2200Z' } });
+    expect(sentItems().map((item) => item.auction_id)).toEqual(['2026-03-10T2200Z', '2026-03-10T2200Z', '2026-03-10T2200Z']);
+  });
+
+  it('answers 503 and writes nothing when every auction within reach is closed', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: { closed_at: '2026-03-10T20:10:00.000Z' } });
+
+    const response = await post(JSON.stringify(orders(1)));
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'Retry-After': expect.stringMatching(/^\d+$/) });
+    expect(response.json.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 4);
+    expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 0);
+  });
+});
+
+describe('invalid requests are refused and nothing is sent to DynamoDB', () => {
   afterEach(() => {
-    expect(ddbMock).toHaveReceivedCommandTimes(BatchWriteCommand, 0);
+    expect(ddbMock.calls()).toHaveLength(0);
   });
 
   const valid = { record_id: 'a', parameter_1: 'x', parameter_2: 1 };
@@ -366,6 +457,20 @@ describe('invalid requests are refused and nothing is written', () => {
         { path: '/2/record_id', message: 'duplicates the record_id at /0/record_id' },
         { path: '/3/record_id', message: 'duplicates the record_id at /0/record_id' },
       ],
+    });
+  });
+
+  it('400 DUPLICATE_RECORD_ID for two equal ids 30 orders apart (more than one old 25-item batch)', async () => {
+    const body = orders(40);
+    body[30] = { ...body[30], record_id: body[0].record_id };
+
+    const response = await post(JSON.stringify(body));
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json.error).toEqual({
+      code: 'DUPLICATE_RECORD_ID',
+      message: expect.any(String),
+      details: [{ path: '/30/record_id', message: 'duplicates the record_id at /0/record_id' }],
     });
   });
 
