@@ -23,8 +23,27 @@ export interface AwsJsonService {
  * One loopback server for the AWS JSON-protocol services the runtime answers itself (Step Functions,
  * Secrets Manager). The SDK signs requests; signatures are not checked, as with the other emulators.
  */
-export async function startAwsJsonServer(port: number, services: AwsJsonService[]): Promise<{ endpoint: string; server: Server }> {
+/** A service of the AWS Query protocol (form-encoded request, XML answer), e.g. SNS; keyed by its signing name. */
+export type AwsQueryService = (form: URLSearchParams) => { status: number; body: string };
+
+export async function startAwsJsonServer(
+  port: number,
+  services: AwsJsonService[],
+  queryServices: Record<string, AwsQueryService> = {},
+): Promise<{ endpoint: string; server: Server }> {
   const server = createServer(async (req: IncomingMessage, res) => {
+    // Query-protocol requests carry no target; the SigV4 credential scope names the service.
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (!req.headers['x-amz-target'] && contentType.startsWith('application/x-www-form-urlencoded')) {
+      const signingName = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+      const query = queryServices[signingName];
+      const raw = (await readBody(req)).toString('utf8');
+      const answer = query
+        ? query(new URLSearchParams(raw))
+        : { status: 400, body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Service ${signingName || '(unknown)'} is not supported locally</Message></Error></ErrorResponse>` };
+      res.writeHead(answer.status, { 'content-type': 'text/xml' }).end(answer.body);
+      return;
+    }
     const target = String(req.headers['x-amz-target'] ?? '');
     const [prefix, operation] = target.split('.');
     const service = services.find((s) => s.targetPrefix === prefix);

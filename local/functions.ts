@@ -13,6 +13,7 @@ export interface ServiceEndpoints {
   readonly s3: string;
   readonly secretsmanager: string;
   readonly stepfunctions: string;
+  readonly sns: string;
   /**
    * Local base URL (`http://127.0.0.1:<port>`) per REST API id: an execute-api URL of the template's APIs
    * in a function's environment (`https://<id>.execute-api.<region>.amazonaws.com/v1/`) is mapped to it,
@@ -80,6 +81,7 @@ export function readFunctions(
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsmanager,
       AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
+      AWS_ENDPOINT_URL_SNS: endpoints.sns,
       AWS_LAMBDA_FUNCTION_NAME: name,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),

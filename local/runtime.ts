@@ -7,7 +7,8 @@ import { loadStack, resourcesOfType } from './assembly';
 import { ACCOUNT, REGION, Resolver } from './intrinsics';
 import { checkResourceTypes } from './resource-types';
 import { LOCAL_CREDENTIALS } from './aws-clients';
-import { AwsJsonService, startAwsJsonServer } from './aws-json-server';
+import { AwsJsonService, AwsQueryService, startAwsJsonServer } from './aws-json-server';
+import { snsQueryService } from './emulators/sns-query';
 import { ensureTable, startDynamo, sweepExpired, TableSpec } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { startSlackSink } from './emulators/slack-sink';
@@ -160,7 +161,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const s3Endpoint = s3Proxy?.endpoint ?? s3.endpoint;
 
     const awsServices: AwsJsonService[] = [];
-    const awsJson = await startAwsJsonServer(portFor(3), awsServices);
+    // SNS is read later from the template; its Publish answers through this indirection.
+    const queryServices: Record<string, AwsQueryService> = {};
+    const awsJson = await startAwsJsonServer(portFor(3), awsServices, queryServices);
     cleanups.push(() => new Promise((r) => awsJson.server.close(() => r())));
     const queues = new LocalQueues(readQueues(stack, resolver), awsJson.endpoint, options.inMemory ? undefined : join(dataDir, 'sqs'));
     awsServices.push(queues.service());
@@ -229,7 +232,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
     const executeApi = Object.fromEntries(apiServers.map((a) => [a.api.apiId, a.url]));
 
-    const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3Endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint, executeApi };
+    const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3Endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint, sns: awsJson.endpoint, executeApi };
     const specs = readFunctions(stack, resolver, endpointsForFunctions, join(dataDir, 'inline'), secrets);
     const extraEnv = matchFunctionEnv(specs, options.functionEnv ?? {});
     const runnerOptions = {
@@ -246,6 +249,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     };
 
     const sns = new LocalSns(stack, resolver, functionByArn, (queueArn, body) => deadLetter(queueArn, body));
+    queryServices.sns = snsQueryService(sns);
     // Dead letters go to a queue (or a topic) of the template; a target that is neither fails the start.
     const deadLetter = (targetArn: string, body: string, attributes?: Record<string, MessageAttribute>): string => {
       const queue = queues.find(targetArn);

@@ -21,7 +21,8 @@ export const BATCH_GET_SIZE = 100;
 export interface DynamoDbOrderStoreOptions {
   /**
    * A document client that reads numbers as NumberValue (`exactDocumentClient()`), so parameter_2 keeps its
-   * exact digits; a float would read 2.1000000000000001 back, or fail for 1e125.
+   * exact digits; plain numbers would round 0.1000000000000000055511151231257827 to 0.1 and fail outright
+   * for 12345678901234567890.5.
    */
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;

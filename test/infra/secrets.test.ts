@@ -1,4 +1,4 @@
-// Scenarios: in the Local stage, pipeline and Dev/Prod stage templates — no secret-shaped text (Slack webhook/tokens, AWS keys, private keys, GitHub tokens, credentials in URLs) anywhere; no Lambda env var carries a secret (secret-named vars are references ending _ARN/_NAME/_ID); the Slack secret is used only by Ref (its ARN) from the notifier env, IAM and outputs, never by value or dynamic reference; secrets have no SecretString; API keys have no Value; the checker flags planted secrets.
+// Scenarios: in the Local stage, pipeline and Dev/Prod stage templates - no secret-shaped text (Slack webhook/tokens, AWS keys, private keys, GitHub tokens, credentials in URLs, dynamic secret references) anywhere but the simulated platform's API key value, which is exactly a reference to the platform secret; no Lambda env var carries a secret (secret-named vars are references ending _ARN/_NAME/_ID); the Slack and platform secrets are generated, hold no SecretString, and are used only by Ref (their ARN) from the functions that need them, IAM and outputs; the orders API key has no value; the checker flags planted secrets.
 import { Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { synthAuctionStack, synthPipelineStack } from './synth';
@@ -80,11 +80,47 @@ beforeAll(() => {
   templates = [...auctionTemplates, named('Pipeline', Template.fromStack(pipeline))];
 });
 
+const AUCTION_NAMES = ['Local/Auction', 'Pipeline/Dev/Auction', 'Pipeline/Prod/Auction'];
+const SIMULATED = ['Local/Auction', 'Pipeline/Dev/Auction'];
+const auctionNamed = (name: string) => auctionTemplates.find((candidate) => candidate.name === name)!;
+
+function secretNamed(template: NamedTemplate, which: 'slack' | 'platform'): [string, Record<string, Json>] {
+  const secrets = resourcesOfType(template, 'AWS::SecretsManager::Secret').filter(([, props]) =>
+    (which === 'slack' ? /\/slack-webhook$/.test(String(props.Name)) : /auction platform/.test(String(props.Description))));
+  expect(secrets).toHaveLength(1);
+  return secrets[0];
+}
+
+function functionNamed(template: NamedTemplate, handler: string): string {
+  const [[id]] = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, props]) => String(props.FunctionName).endsWith(`-${handler}`));
+  return id;
+}
+
+/** The simulated platform's API key value: a dynamic reference CloudFormation resolves at deploy time, never text. */
+const platformKeyValue = (secretId: string) => ({ 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] });
+
+/** The template without the one value allowed to hold a dynamic secret reference (after checking it is that). */
+function withoutPlatformKeyValue(template: NamedTemplate): NamedTemplate['json'] {
+  const json = JSON.parse(JSON.stringify(template.json)) as NamedTemplate['json'];
+  for (const [, resource] of Object.entries(json.Resources)) {
+    if (resource.Type === 'AWS::ApiGateway::ApiKey' && resource.Properties?.Value !== undefined) {
+      expect(resource.Properties.Value).toEqual(platformKeyValue(secretNamed(template, 'platform')[0]));
+      delete resource.Properties.Value;
+    }
+  }
+  return json;
+}
+
 describe('no secret in any template', () => {
-  test('no template text has a secret shape', () => {
-    const found = templates.flatMap((template) => secretShapesIn(JSON.stringify(template.json)).map((shape) => `${template.name}: ${shape}`));
+  test('no template text has a secret shape, the platform key\'s reference to its secret aside', () => {
+    const found = templates.flatMap((template) => secretShapesIn(JSON.stringify(withoutPlatformKeyValue(template))).map((shape) => `${template.name}: ${shape}`));
 
     expect(found).toEqual([]);
+  });
+
+  test.each(AUCTION_NAMES)('%s: dynamic secret references appear only in the simulated platform\'s API key', (name) => {
+    const text = JSON.stringify(auctionNamed(name).json);
+    expect(text.match(/\{\{resolve:/g) ?? []).toHaveLength(SIMULATED.includes(name) ? 1 : 0);
   });
 
   test('no Lambda environment variable carries a secret', () => {
@@ -94,44 +130,63 @@ describe('no secret in any template', () => {
     expect(environments.length).toBeGreaterThan(10);
     expect(problems).toEqual([]);
     expect(environments.map(({ name }) => name)).not.toContain('SLACK_WEBHOOK_URL');
+    expect(environments.map(({ name }) => name)).not.toContain('PLATFORM_API_KEY');
   });
 });
 
-describe('Slack webhook secret', () => {
-  test.each(['Local/Auction', 'Pipeline/Dev/Auction', 'Pipeline/Prod/Auction'])('%s: is generated, with no SecretString in the template', (name) => {
-    const template = auctionTemplates.find((candidate) => candidate.name === name)!;
-    const secrets = resourcesOfType(template, 'AWS::SecretsManager::Secret');
+describe('secrets', () => {
+  test.each(AUCTION_NAMES)('%s: the Slack and platform secrets are generated, with no SecretString in the template', (name) => {
+    const template = auctionNamed(name);
+    expect(resourcesOfType(template, 'AWS::SecretsManager::Secret')).toHaveLength(2);
+    const [, slack] = secretNamed(template, 'slack');
+    const [, platform] = secretNamed(template, 'platform');
 
-    expect(secrets).toHaveLength(1);
-    const [, props] = secrets[0];
-    expect(props.SecretString).toBeUndefined();
-    expect(props.GenerateSecretString).toBeDefined();
-    expect(props.Name).toMatch(/\/slack-webhook$/);
+    expect(slack.SecretString).toBeUndefined();
+    expect(slack.GenerateSecretString).toEqual({});
+    expect(platform.SecretString).toBeUndefined();
+    expect(platform.GenerateSecretString).toEqual({ PasswordLength: 40, ExcludePunctuation: true });
   });
 
-  test.each(['Local/Auction', 'Pipeline/Dev/Auction', 'Pipeline/Prod/Auction'])('%s: is referenced only by ARN from the notifier env, IAM and outputs', (name) => {
-    const template = auctionTemplates.find((candidate) => candidate.name === name)!;
-    const [[secretId]] = resourcesOfType(template, 'AWS::SecretsManager::Secret');
-    const [[notifierId]] = Object.entries(template.json.Resources).filter(
-      ([, resource]) => resource.Type === 'AWS::Lambda::Function' && JSON.stringify(resource.Properties?.Environment ?? {}).includes(`"Ref":"${secretId}"`),
-    );
+  const ARN_PATHS = (functionIds: string[], variable: string) => [
+    ...functionIds.map((id) => `/Resources/${id}/Properties/Environment/Variables/${variable}`),
+    '/Resources/\\w+/Properties/PolicyDocument/Statement/\\d+/Resource(/\\d+)?',
+    '/Outputs/\\w+/Value',
+  ];
 
+  test.each(AUCTION_NAMES)('%s: the Slack secret is referenced only by ARN from the notifier env, IAM and outputs', (name) => {
+    const template = auctionNamed(name);
+    const [secretId] = secretNamed(template, 'slack');
+    const notifierId = functionNamed(template, 'slack-notifier');
     const references = referencesTo(secretId, template.json);
 
     // Ref on a Secret is its ARN; a GetAtt or a reference from anywhere else would be a new way to reach it.
     expect(references.every(({ how }) => how === 'Ref')).toBe(true);
     expect(references.map(({ path }) => path)).toContain(`/Resources/${notifierId}/Properties/Environment/Variables/SLACK_WEBHOOK_SECRET_ARN`);
-    for (const { path } of references) {
-      expect(path).toMatch(
-        new RegExp(`^(/Resources/${notifierId}/Properties/Environment/Variables/\\w+_ARN|/Resources/\\w+/Properties/PolicyDocument/Statement/\\d+/Resource(/\\d+)?|/Outputs/\\w+/Value)$`),
-      );
-    }
+    const allowed = new RegExp(`^(${ARN_PATHS([notifierId], 'SLACK_WEBHOOK_SECRET_ARN').join('|')})$`);
+    expect(references.map(({ path }) => path).filter((path) => !allowed.test(path))).toEqual([]);
+  });
+
+  test.each(AUCTION_NAMES)('%s: the platform secret is referenced only by ARN from submit-orders and fetch-results, IAM, outputs and the simulated platform\'s key', (name) => {
+    const template = auctionNamed(name);
+    const [secretId] = secretNamed(template, 'platform');
+    const users = ['submit-orders', 'fetch-results'].map((handler) => functionNamed(template, handler));
+    const references = referencesTo(secretId, template.json);
+
+    expect(references.every(({ how }) => how === 'Ref')).toBe(true);
+    for (const id of users) expect(references.map(({ path }) => path)).toContain(`/Resources/${id}/Properties/Environment/Variables/PLATFORM_API_KEY_SECRET_ARN`);
+    const keyPaths = resourcesOfType(template, 'AWS::ApiGateway::ApiKey').filter(([, props]) => props.Value !== undefined)
+      .map(([keyId]) => `/Resources/${keyId}/Properties/Value/Fn::Join/1/1`);
+    expect(keyPaths).toHaveLength(SIMULATED.includes(name) ? 1 : 0);
+    const allowed = new RegExp(`^(${[...ARN_PATHS(users, 'PLATFORM_API_KEY_SECRET_ARN'), ...keyPaths].join('|')})$`);
+    expect(references.map(({ path }) => path).filter((path) => !allowed.test(path))).toEqual([]);
   });
 });
 
-describe('API key', () => {
-  test('no API key value is in any template; only its id is output', () => {
-    const keys = templates.flatMap((template) => resourcesOfType(template, 'AWS::ApiGateway::ApiKey').map(([logicalId, props]) => ({ template, logicalId, props })));
+describe('API keys', () => {
+  test('the orders API key has no value in any template; only its id is output', () => {
+    const keys = templates.flatMap((template) => resourcesOfType(template, 'AWS::ApiGateway::ApiKey')
+      .filter(([, props]) => String(props.Name).endsWith('-orders-key'))
+      .map(([logicalId, props]) => ({ template, logicalId, props })));
 
     expect(keys).toHaveLength(auctionTemplates.length);
     for (const { template, logicalId, props } of keys) {
@@ -139,6 +194,14 @@ describe('API key', () => {
       // A Ref to an API key is its id; nothing in the template can read the value.
       expect(referencesTo(logicalId, template.json).every(({ how }) => how === 'Ref')).toBe(true);
     }
+  });
+
+  test.each(SIMULATED)('%s: the simulated platform\'s key takes its value from the platform secret, at deploy time', (name) => {
+    const template = auctionNamed(name);
+    const keys = resourcesOfType(template, 'AWS::ApiGateway::ApiKey').filter(([, props]) => !String(props.Name).endsWith('-orders-key'));
+
+    expect(keys).toHaveLength(1);
+    expect(keys[0][1].Value).toEqual(platformKeyValue(secretNamed(template, 'platform')[0]));
   });
 });
 

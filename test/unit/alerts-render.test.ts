@@ -1,4 +1,4 @@
-// Scenarios: failed-orders (indexes, summary, "and N more", truncation info, link), execution FAILED/TIMED_OUT/ABORTED with and without error/cause, pipeline failure, CloudWatch alarm, generic for plain text/unknown JSON/empty, Slack limits and escaping.
+// Scenarios: failed-orders (orders with parameters/reason/platform answer in the run's order, summary, "and N more" with `more`, full list, link, missing fields), execution FAILED/TIMED_OUT/ABORTED with and without error/cause, pipeline failure, CloudWatch alarm, generic for plain text/unknown JSON/empty, Slack limits and escaping.
 import { LIMITS, type SlackBlock, type SlackMessage } from '../../src/alerts/blocks';
 import { MAX_FAILURE_LINES, readableCause, renderAlert } from '../../src/alerts/render';
 
@@ -37,16 +37,20 @@ function expectWithinSlackLimits(message: SlackMessage): void {
 const failedOrders = (overrides: Record<string, unknown> = {}) =>
   JSON.stringify({
     kind: 'failed-orders',
-    executionName: 'run-42',
     stateMachineArn: SM_ARN,
-    summary: { total: 10, stored: 7, rejected: 2, failed: 1 },
-    failures: [
-      { index: 8, status: 'rejected', order: { status: 'rejected', power: 55 }, error: 'OrderRejected', cause: '{"errorType":"OrderRejected","errorMessage":"Order 8 was rejected by the auction (power 55)"}' },
-      { index: 3, status: 'rejected', order: { status: 'rejected', power: 12.5 }, error: 'OrderRejected' },
-      { index: 5, status: 'failed', error: 'ResultStoreUnavailable', cause: 'S3 <down> & out' },
+    summary: { auction_id: '2026-12-01T2100Z', execution_name: 'run-42', total: 10, accepted: 7, rejected: 2, failed: 1 },
+    // The run lists them by customer, then record_id; the renderer keeps that order.
+    orders: [
+      { customer: 'alpha', record_id: 'unique_id_3', status: 'rejected', parameter_1: 'abc', parameter_2: '12.5', result: { order_id: 'alpha:unique_id_3', status: 'rejected', reason: 'price above the limit' } },
+      { customer: 'alpha', record_id: 'unique_id_5', status: 'failed', parameter_1: 'S3 <down> & out', parameter_2: '4', reason: 'ResultStoreUnavailable' },
+      { customer: 'beta', record_id: 'unique_id_3', status: 'rejected', parameter_1: 'x', parameter_2: '2.1', result: { order_id: 'beta:unique_id_3', status: 'rejected', cleared_volume: 0 } },
     ],
+    more: 0,
+    full_list: 's3://order-results-test/runs/auction=2026-12-01T2100Z/run-42/failed-orders.json',
     ...overrides,
   });
+
+const failedOrder = (n: number) => ({ customer: 'alpha', record_id: `order-${String(n).padStart(3, '0')}`, status: 'rejected', parameter_1: 'p'.repeat(1000), parameter_2: '1' });
 
 const sfnEvent = (detail: Record<string, unknown>) =>
   JSON.stringify({
@@ -66,58 +70,76 @@ const sfnEvent = (detail: Record<string, unknown>) =>
   });
 
 describe('renderAlert', () => {
-  it('lists the failed orders of a run in one message, sorted by index, with summary and console link', () => {
+  it('lists the failed orders of a run in one message, in the run\'s order, with parameters, reason, platform answer, summary and console link', () => {
     // Act
     const { kind, message } = renderAlert({ message: failedOrders() });
     const text = allText(message);
 
     // Assert
     expect(kind).toBe('failed-orders');
-    expect(message.blocks[0]).toEqual({ type: 'header', text: expect.objectContaining({ text: ':rotating_light: 2 rejected and 1 failed orders in run run-42' }) });
-    expect(text).toMatch(/\*#3\* rejected — power 12\.5 — `OrderRejected`[\s\S]*\*#5\* failed[\s\S]*\*#8\* rejected — power 55/);
-    expect(text).toContain('Order 8 was rejected by the auction (power 55)'); // errorMessage pulled out of the JSON cause
-    expect(text).toContain('S3 &lt;down&gt; &amp; out');
-    expect(text).toContain('*Stored*\n7');
-    expect(text).toContain('*State machine*\nresults-pipeline');
+    expect(message.blocks[0]).toEqual({ type: 'header', text: expect.objectContaining({ text: ':rotating_light: 2 rejected and 1 failed orders in auction 2026-12-01T2100Z' }) });
+    expect(text).toContain(
+      '• *unique_id_3* (alpha) rejected — parameter_1 "abc", parameter_2 12.5 — platform: reason price above the limit\n' +
+      '• *unique_id_5* (alpha) failed — parameter_1 "S3 &lt;down&gt; &amp; out", parameter_2 4 — `ResultStoreUnavailable`\n' +
+      '• *unique_id_3* (beta) rejected — parameter_1 "x", parameter_2 2.1 — platform: cleared_volume 0',
+    );
+    expect(text).toContain('*Auction*\n2026-12-01T2100Z');
+    expect(text).toContain('*Run*\nrun-42');
+    expect(text).toContain('*Accepted*\n7');
+    expect(text).toContain('*Failed*\n1');
     expect(text).toContain(
       'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:123456789012:execution:results-pipeline:run-42',
     );
-    expect(message.text).toContain('2 rejected and 1 failed orders in run run-42 (stored 7 of 10)');
+    expect(text).toContain('Full list: `s3://order-results-test/runs/auction=2026-12-01T2100Z/run-42/failed-orders.json`');
+    expect(message.text).toBe(':rotating_light: 2 rejected and 1 failed orders in auction 2026-12-01T2100Z (accepted 7 of 10)');
     expectWithinSlackLimits(message);
   });
 
-  it('caps the listed failures and says how many more, including those the publisher truncated', () => {
+  it('caps the listed orders and says how many more, including those only in the full list', () => {
     // Arrange
-    const failures = Array.from({ length: 60 }, (_, index) => ({ index, status: 'rejected', order: { power: 1 }, error: 'OrderRejected', cause: 'x'.repeat(1000) }));
+    const orders = Array.from({ length: 60 }, (_, n) => failedOrder(n));
 
     // Act
     const { message } = renderAlert({
-      message: failedOrders({ failures, failuresTruncated: 940, failuresKey: 'failures/run-42.json', summary: { total: 1000, stored: 0, rejected: 1000, failed: 0 } }),
+      message: failedOrders({ orders, more: 940, summary: { auction_id: '2026-12-01T2100Z', execution_name: 'run-42', total: 1000, accepted: 0, rejected: 1000, failed: 0 } }),
     });
     const text = allText(message);
 
     // Assert
-    expect(text).toContain(`*#${MAX_FAILURE_LINES - 1}*`);
-    expect(text).not.toContain(`*#${MAX_FAILURE_LINES}* `);
+    expect(text).toContain(`*order-${String(MAX_FAILURE_LINES - 1).padStart(3, '0')}*`);
+    expect(text).not.toContain(`*order-${String(MAX_FAILURE_LINES).padStart(3, '0')}*`);
     expect(text).toContain(`and ${60 - MAX_FAILURE_LINES + 940} more`);
-    expect(text).toContain('failures/run-42.json');
-    expect(message.blocks[0]).toMatchObject({ text: { text: ':rotating_light: 1000 rejected orders in run run-42' } });
+    expect(text).toContain('s3://order-results-test/runs/auction=2026-12-01T2100Z/run-42/failed-orders.json');
+    expect(message.blocks[0]).toMatchObject({ text: { text: ':rotating_light: 1000 rejected orders in auction 2026-12-01T2100Z' } });
     expectWithinSlackLimits(message);
   });
 
   it.each([
-    [{ total: 2, stored: 1, rejected: 1, failed: 0 }, '1 rejected order in run run-42'],
-    [{ total: 3, stored: 0, rejected: 0, failed: 3 }, '3 failed orders in run run-42'],
-    [{}, '3 orders not stored in run run-42'], // no counts: the listed failures are the number
-  ])('titles the run by what happened to its orders (%j)', (summary, title) => {
-    const { message } = renderAlert({ message: failedOrders({ summary }) });
+    [{ total: 2, accepted: 1, rejected: 1, failed: 0 }, '1 rejected order in auction 2026-12-01T2100Z'],
+    [{ total: 3, accepted: 0, rejected: 0, failed: 3 }, '3 failed orders in auction 2026-12-01T2100Z'],
+    [{}, '3 orders not accepted in auction 2026-12-01T2100Z'], // no counts: the listed orders are the number
+  ])('titles the run by what happened to its orders (%j)', (counts, title) => {
+    const { message } = renderAlert({ message: failedOrders({ summary: { auction_id: '2026-12-01T2100Z', execution_name: 'run-42', ...counts } }) });
     expect(message.blocks[0]).toMatchObject({ text: { text: `:rotating_light: ${title}` } });
   });
 
   it('still renders a failed-orders message whose fields are missing or of the wrong type', () => {
-    const { kind, message } = renderAlert({ message: JSON.stringify({ kind: 'failed-orders', failures: 'oops', summary: null }) });
+    const { kind, message } = renderAlert({ message: JSON.stringify({ kind: 'failed-orders', orders: 'oops', summary: null, more: 'x' }) });
     expect(kind).toBe('failed-orders');
     expect(allText(message)).toContain('unknown run');
+    expect(allText(message)).toContain('No order details were included in the alert.');
+    expectWithinSlackLimits(message);
+  });
+
+  it('shows an order whose fields are missing or of the wrong type as unknown', () => {
+    // Arrange: parameter_2 sent as a JSON number, the rest missing.
+    const orders = [{ parameter_2: 2.5, result: 'not an object' }];
+
+    // Act
+    const { message } = renderAlert({ message: failedOrders({ orders }) });
+
+    // Assert
+    expect(allText(message)).toContain('• *?* (?) failed — parameter_1 "", parameter_2 2.5');
     expectWithinSlackLimits(message);
   });
 

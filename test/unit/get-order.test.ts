@@ -1,4 +1,4 @@
-// Scenarios: 200 with the order and its lifecycle (exact decimal parameter_2 as a JSON number, expires_at from ttl, optional fields only when set, never the customer), strongly consistent GetItem on the caller's key, percent-decoding of the path parameter (a%2Fb%20c, emoji), 404 ORDER_NOT_FOUND byte for byte the same for a missing id, an expired item, another customer's id and the `#auction` control partition, 400 INVALID_RECORD_ID for malformed percent-encoding, empty and too long ids, 403 without a valid key, 503 when DynamoDB stays throttled, 500 without internals, env-configured module handler.
+// Scenarios: 200 with the order and its lifecycle (exact decimal parameter_2 as a JSON number, expires_at from ttl, optional fields only when set, never the customer), strongly consistent GetItem on the caller's key, percent-decoding of the path parameter (a%2Fb%20c, emoji), 404 ORDER_NOT_FOUND byte for byte the same for a missing id, an expired item, another customer's id and the `#auction` control partition, 400 INVALID_RECORD_ID for malformed percent-encoding, empty and too long ids, 403 without a valid key, 503 when DynamoDB stays throttled, 500 without internals (also for a client that would round parameter_2), env-configured module handler.
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -253,6 +253,14 @@ describe('failures', () => {
     expect(response.headers).toMatchObject({ 'Retry-After': '1', 'Cache-Control': 'no-store' });
     expect(JSON.parse(response.body).error.code).toBe('SERVICE_UNAVAILABLE');
     expect(ddbMock.commandCalls(GetCommand).length).toBeGreaterThan(1);
+  });
+
+  it('answers 500 rather than rounded digits when the client reads numbers as floats', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: { ...orderItem({ ttl: TTL }), parameter_2: 2.1 } });
+
+    const response = await get('order-0');
+
+    expect(response.statusCode).toBe(500);
   });
 
   it('answers 500 without internals for a non-retryable error', async () => {

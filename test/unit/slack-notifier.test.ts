@@ -86,15 +86,16 @@ const KINDS: Array<[kind: string, message: string, expected: string[]]> = [
     'failed orders',
     JSON.stringify({
       kind: 'failed-orders',
-      executionName: 'run-9',
       stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:results',
-      summary: { total: 4, stored: 2, rejected: 1, failed: 1 },
-      failures: [
-        { index: 1, status: 'rejected', order: { status: 'rejected', power: 7 }, error: 'OrderRejected' },
-        { index: 3, status: 'failed', error: 'ResultStoreUnavailable', cause: 'S3 down' },
+      summary: { auction_id: '2026-12-01T2100Z', execution_name: 'run-9', total: 4, accepted: 2, rejected: 1, failed: 1 },
+      orders: [
+        { customer: 'alpha', record_id: 'unique_id_1', status: 'rejected', parameter_1: 'abc', parameter_2: '7', result: { order_id: 'alpha:unique_id_1', status: 'rejected', reason: 'price above the limit' } },
+        { customer: 'alpha', record_id: 'unique_id_3', status: 'failed', parameter_1: 'abc', parameter_2: '2.1', reason: 'ResultStoreUnavailable' },
       ],
+      more: 0,
+      full_list: 's3://order-results-test/runs/auction=2026-12-01T2100Z/run-9/failed-orders.json',
     }),
-    ['1 rejected and 1 failed orders in run run-9', '*#1* rejected', '*#3* failed', 'S3 down'],
+    ['1 rejected and 1 failed orders in auction 2026-12-01T2100Z', '*unique_id_1* (alpha) rejected', '*unique_id_3* (alpha) failed', 'ResultStoreUnavailable'],
   ],
   [
     'execution failed',
