@@ -57,7 +57,7 @@ export interface BundleOptions {
 /** Size and cold-start init time of every function asset in the synthesized Local stage. */
 export async function bundlesSection(ctx: BenchContext, options: BundleOptions): Promise<Section> {
   const e = ctx.runtime.endpoints;
-  const specs = readFunctions(ctx.stack, ctx.resolver, { dynamodb: e.dynamodb, s3: e.s3, secretsmanager: e.secretsmanager, stepfunctions: e.stepfunctions }, join(resolve(__dirname, '..'), '.local', 'bench', 'inline'));
+  const specs = readFunctions(ctx.stack, ctx.resolver, { dynamodb: e.dynamodb, s3: e.s3, secretsmanager: e.secretsmanager, stepfunctions: e.stepfunctions, sns: e.secretsmanager }, join(resolve(__dirname, '..'), '.local', 'bench', 'inline'));
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const spec of specs) {

@@ -143,7 +143,7 @@ function usd(value: number): string {
 export function costSection(ctx: BenchContext): Section {
   const { stack, resolver } = ctx;
   const e = ctx.runtime.endpoints;
-  const specs = readFunctions(stack, resolver, { dynamodb: e.dynamodb, s3: e.s3, secretsmanager: e.secretsmanager, stepfunctions: e.stepfunctions }, join(resolve(__dirname, '..'), '.local', 'bench', 'inline'));
+  const specs = readFunctions(stack, resolver, { dynamodb: e.dynamodb, s3: e.s3, secretsmanager: e.secretsmanager, stepfunctions: e.stepfunctions, sns: e.secretsmanager }, join(resolve(__dirname, '..'), '.local', 'bench', 'inline'));
   const arch = new Map(resourcesOfType(stack.template, 'AWS::Lambda::Function').map(([id, r]) => [id, String((r.Properties?.Architectures as string[] | undefined)?.[0] ?? 'x86_64')]));
   const functionOf = (arn: string) => specs.find((s) => arn === s.arn || arn.startsWith(`${s.arn}:`) || arn === s.name);
   const subscriptions = resourcesOfType(stack.template, 'AWS::SNS::Subscription').map(([, r]) => resolver.resolve(r.Properties ?? {}) as Record<string, string>);

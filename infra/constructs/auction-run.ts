@@ -99,7 +99,8 @@ export class AuctionRun extends Construct {
       timeout: Duration.minutes(5),
       memorySize: 1024,
       environment: { ...period, ALERT_ORDERS_LIMIT: '20' },
-    }).bindTable(table, 'ORDERS_TABLE_NAME', ['dynamodb:UpdateItem'], AUCTION_INDEX)
+    // GetItem: the auction a run that ended early had closed (for the status rule's events).
+    }).bindTable(table, 'ORDERS_TABLE_NAME', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], AUCTION_INDEX)
       .bindBucketPut(bucket, 'RESULTS_BUCKET_NAME', 'runs/')
       .bindTopicPublish(props.alertsTopic, 'ALERTS_TOPIC_ARN');
     this.functions = [this.closeAuction, this.submitOrders, this.fetchResults, this.storeResult, this.finalizeAuction];

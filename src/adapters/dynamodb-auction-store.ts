@@ -1,10 +1,12 @@
-import { NumberValue, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, NumberValue, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuctionId } from '../auctions/auction-id';
 import { OrderStoreUnavailable, type AuctionStore, type OrderOutcome, type OrderRef } from '../auctions/auction-store';
 import type { FailureReason, StoredOrder } from '../orders/order';
 
 /** Partition of the auction control items; a customer id can never be this (src/auctions/customer.ts). */
 export const AUCTION_PARTITION = '#auction';
+/** Partition of the items that name the auction an execution runs. */
+export const RUN_PARTITION = '#run';
 /** Control items outlive the orders of their auction by a week, for operators looking back. */
 const CONTROL_ITEM_TTL_SECONDS = 8 * 24 * 3600;
 
@@ -16,18 +18,36 @@ export class DynamoDbAuctionStore implements AuctionStore {
     private readonly indexName = 'by-auction',
   ) {}
 
-  async closeAuction(auctionId: AuctionId, executionName: string, now: Date): Promise<void> {
-    await this.send(new UpdateCommand({
+  async closeAuction(auctionId: AuctionId, executionName: string, now: Date, options: { onlyIfOpen?: boolean } = {}): Promise<boolean> {
+    const ttl = Math.floor(now.getTime() / 1000) + CONTROL_ITEM_TTL_SECONDS;
+    const closed = await this.conditional(new UpdateCommand({
       TableName: this.tableName,
       Key: { customer: AUCTION_PARTITION, record_id: auctionId },
       UpdateExpression: 'SET closed_at = if_not_exists(closed_at, :now), closed_by = if_not_exists(closed_by, :run), #ttl = :ttl',
+      ...(options.onlyIfOpen ? { ConditionExpression: 'attribute_not_exists(closed_at) OR closed_by = :run' } : {}),
       ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: {
-        ':now': now.toISOString(),
-        ':run': executionName,
-        ':ttl': Math.floor(now.getTime() / 1000) + CONTROL_ITEM_TTL_SECONDS,
-      },
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':run': executionName, ':ttl': ttl },
     }));
+    if (!closed) return false;
+    // Not `auction_id`: that name would put the item into the auction index.
+    await this.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { customer: RUN_PARTITION, record_id: executionName },
+      UpdateExpression: 'SET run_auction = :a, #ttl = :ttl',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':a': auctionId, ':ttl': ttl },
+    }));
+    return true;
+  }
+
+  async auctionOfExecution(executionName: string): Promise<AuctionId | undefined> {
+    const out = await this.send(new GetCommand({
+      TableName: this.tableName,
+      Key: { customer: RUN_PARTITION, record_id: executionName },
+      ConsistentRead: true,
+    }));
+    const auction = (out as { Item?: Record<string, unknown> }).Item?.run_auction;
+    return typeof auction === 'string' ? auction : undefined;
   }
 
   async *ordersOf(auctionId: AuctionId): AsyncIterable<StoredOrder[]> {
@@ -154,7 +174,7 @@ export class DynamoDbAuctionStore implements AuctionStore {
   }
 
   // The SDK already retried throttling and 5xx; what still fails is for the state machine to retry.
-  private async send<O = Record<string, never>>(command: QueryCommand | UpdateCommand, passConditionFailures = false): Promise<O & {
+  private async send<O = Record<string, never>>(command: QueryCommand | UpdateCommand | GetCommand, passConditionFailures = false): Promise<O & {
     Items?: Record<string, unknown>[];
     LastEvaluatedKey?: Record<string, unknown>;
     Attributes?: Record<string, unknown>;

@@ -21,8 +21,14 @@ export type OrderOutcome =
  * Implementations throw OrderStoreUnavailable when the store cannot be reached.
  */
 export interface AuctionStore {
-  /** Marks the auction closed to new orders (idempotent: the first close time is kept). */
-  closeAuction(auctionId: AuctionId, executionName: string, now: Date): Promise<void>;
+  /**
+   * Marks the auction closed to new orders (idempotent: the first close time is kept) and records which
+   * auction the execution runs. With `onlyIfOpen`, false (and nothing written) when another execution
+   * closed it already.
+   */
+  closeAuction(auctionId: AuctionId, executionName: string, now: Date, options?: { onlyIfOpen?: boolean }): Promise<boolean>;
+  /** The auction an execution closed, for a run that ended before its last step; undefined if none. */
+  auctionOfExecution(executionName: string): Promise<AuctionId | undefined>;
   /** Every order assigned to the auction, page by page, read through the auction index. */
   ordersOf(auctionId: AuctionId): AsyncIterable<StoredOrder[]>;
   /**

@@ -27,3 +27,9 @@ export function auctionOfRun(input: unknown, startedAt: Date, periodMinutes: num
   }
   throw new InvalidRunInput('The run input must be {"auction_id": "YYYY-MM-DDTHHMMZ"}, {"close": "now"} or the schedule\'s event');
 }
+
+/** True for `{"close": "now"}`: the run takes the first auction from the start time on that is still open. */
+export function closesOpenAuction(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && (input as Record<string, unknown>).close === 'now'
+    && typeof (input as Record<string, unknown>).auction_id !== 'string';
+}

@@ -1,12 +1,16 @@
 import type { Context } from 'aws-lambda';
 import { DynamoDbAuctionStore } from '../adapters/dynamodb-auction-store';
-import { auctionOfRun } from '../auctions/run-input';
+import { shiftAuction } from '../auctions/auction-id';
+import { auctionOfRun, closesOpenAuction, InvalidRunInput } from '../auctions/run-input';
 import { InvalidTaskInput } from '../results/errors';
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
 import { integerEnv, requireEnv } from '../shared/env';
 import { observe } from '../shared/observe';
 import { logger } from '../shared/powertools';
 import type { AuctionStore } from '../auctions/auction-store';
+
+/** How many early-closed auctions `close: now` skips before it gives up. */
+const MAX_CLOSED_AHEAD = 48;
 
 export interface CloseAuctionDeps {
   readonly store?: () => AuctionStore;
@@ -27,8 +31,18 @@ export function createHandler(deps: CloseAuctionDeps = {}) {
         throw new InvalidTaskInput('Expected {input, execution_name, started_at}');
       }
       logger.setCorrelationId(executionName);
-      const auctionId = auctionOfRun(input, new Date(startedAt), integerEnv('AUCTION_PERIOD_MINUTES', 60, 1, 1440));
-      await store().closeAuction(auctionId, executionName, now());
+      const period = integerEnv('AUCTION_PERIOD_MINUTES', 60, 1, 1440);
+      let auctionId = auctionOfRun(input, new Date(startedAt), period);
+      const orders = store();
+      if (closesOpenAuction(input)) {
+        // An auction another run closed early is done; the open one is the next that is not.
+        for (let skipped = 0; !(await orders.closeAuction(auctionId, executionName, now(), { onlyIfOpen: true })); skipped++) {
+          if (skipped >= MAX_CLOSED_AHEAD) throw new InvalidRunInput(`The next ${MAX_CLOSED_AHEAD} auctions are all closed already; name one with {"auction_id": ...}`);
+          auctionId = shiftAuction(auctionId, 1, period);
+        }
+      } else {
+        await orders.closeAuction(auctionId, executionName, now());
+      }
       logger.info('Auction closed', { auctionId });
       return { auction_id: auctionId };
     }, (error) => logger.error('close-auction failed', error));

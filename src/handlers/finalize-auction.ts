@@ -7,7 +7,6 @@ import { isAuctionId } from '../auctions/auction-id';
 import type { AuctionStore } from '../auctions/auction-store';
 import { finalizeAuction } from '../auctions/finalize';
 import type { FailedOrdersAlert, RunSummary } from '../auctions/run';
-import { auctionOfRun } from '../auctions/run-input';
 import { InvalidTaskInput } from '../results/errors';
 import { runFileKey } from '../results/result-key';
 import type { ResultStore } from '../results/result-store';
@@ -24,7 +23,8 @@ export interface FinalizeAuctionDeps {
 }
 
 interface FinalizeRequest {
-  readonly auctionId: string;
+  /** Undefined for a status event: the auction is the one the execution closed. */
+  readonly auctionId?: string;
   readonly executionName: string;
   readonly reason: string;
   readonly stateMachineArn?: string;
@@ -42,14 +42,7 @@ function parseRequest(event: unknown, periodMinutes: number): FinalizeRequest {
   const e = (event ?? {}) as Record<string, unknown>;
   if (e['detail-type'] === 'Step Functions Execution Status Change') {
     const detail = (e.detail ?? {}) as Record<string, unknown>;
-    let input: unknown;
-    try {
-      input = JSON.parse(String(detail.input ?? '{}'));
-    } catch {
-      input = undefined;
-    }
     return {
-      auctionId: auctionOfRun(input, new Date(Number(detail.startDate)), periodMinutes),
       executionName: String(detail.name),
       reason: (typeof detail.error === 'string' && detail.error) || ENDED_RUN_REASONS[String(detail.status)] || 'RunEnded',
       stateMachineArn: typeof detail.stateMachineArn === 'string' ? detail.stateMachineArn : undefined,
@@ -68,17 +61,23 @@ export function createHandler(deps: FinalizeAuctionDeps = {}) {
   const results = deps.results ?? (() => new S3ResultStore(requireEnv('RESULTS_BUCKET_NAME')));
   const publish = deps.publish ?? ((alert: FailedOrdersAlert) => publishAlert(requireEnv('ALERTS_TOPIC_ARN'), alert));
 
-  return (event: unknown, context: Context): Promise<RunSummary> =>
+  return (event: unknown, context: Context): Promise<RunSummary | { skipped: string }> =>
     observe('finalize-auction', context, async () => {
       const request = parseRequest(event, integerEnv('AUCTION_PERIOD_MINUTES', 60, 1, 1440));
       logger.setCorrelationId(request.executionName);
       const store = orders();
-      const run = await finalizeAuction(request.auctionId, request.executionName, request.reason, {
+      const auctionId = request.auctionId ?? (await store.auctionOfExecution(request.executionName));
+      if (auctionId === undefined) {
+        // The run ended before it closed an auction: no order was submitted, nothing to finish.
+        logger.info('Run closed no auction; nothing to finalize', { executionName: request.executionName, reason: request.reason });
+        return { skipped: 'the run closed no auction' };
+      }
+      const run = await finalizeAuction(auctionId, request.executionName, request.reason, {
         orders: store,
         now,
         alertLimit: integerEnv('ALERT_ORDERS_LIMIT', 20, 1, 100),
         writeFailedList: async (failed) => {
-          const key = runFileKey(request.auctionId, request.executionName, 'failed-orders.json');
+          const key = runFileKey(auctionId, request.executionName, 'failed-orders.json');
           await results().putJson(key, JSON.stringify(failed));
           return `s3://${requireEnv('RESULTS_BUCKET_NAME')}/${key}`;
         },
@@ -88,12 +87,12 @@ export function createHandler(deps: FinalizeAuctionDeps = {}) {
       metrics.addMetric('OrdersRejected', MetricUnit.Count, summary.rejected);
       metrics.addMetric('OrdersFailed', MetricUnit.Count, summary.failed);
       let alerted = false;
-      if (run.alert && (await store.claimAlert(request.auctionId, request.executionName))) {
+      if (run.alert && (await store.claimAlert(auctionId, request.executionName))) {
         try {
           await publish({ ...run.alert, ...(request.stateMachineArn ? { stateMachineArn: request.stateMachineArn } : {}) });
         } catch (error) {
           // Give the claim back, so the retry of this step sends the alert instead of skipping it.
-          await store.releaseAlert(request.auctionId, request.executionName);
+          await store.releaseAlert(auctionId, request.executionName);
           throw error;
         }
         alerted = true;

@@ -1,5 +1,5 @@
 // Scenarios: npm run pipeline closes the open auction now (input {"close": "now"}, execution run-now-<random>) and prints the auction, each outcome count, the accepted results' S3 prefix and the Slack alert; --auction <id> runs that auction (input {"auction_id"}, execution run-<id>-<random>) and --json prints only the summary; a failed run prints its error and cause and exits 1; a stopped runtime is named as not running.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,14 +24,24 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function pipeline(args: string[], dir = dataDir) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/pipeline-cli.ts', ...args], {
+/** Runs the CLI as `npm run pipeline` does; asynchronously, since the runtime it talks to lives in this process. */
+function pipeline(args: string[], dir = dataDir): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/pipeline-cli.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, LOCAL_DATA_DIR: dir, NO_COLOR: '1' },
-    encoding: 'utf8',
-    timeout: 90_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  return new Promise((resolve) =>
+    child.once('close', (status) => {
+      clearTimeout(killer);
+      resolve({ status, stdout, stderr });
+    }),
+  );
 }
 
 async function inputOf(name: string): Promise<unknown> {
@@ -42,7 +52,7 @@ async function inputOf(name: string): Promise<unknown> {
 }
 
 it('closes the open auction now and prints what happened to it', async () => {
-  const { status, stdout } = pipeline([]);
+  const { status, stdout } = await pipeline([]);
 
   const name = /^Started (run-now-[0-9a-f]{6}) \(closing the open auction now\)$/m.exec(stdout)?.[1];
   expect(status).toBe(0);
@@ -56,7 +66,7 @@ it('closes the open auction now and prints what happened to it', async () => {
 });
 
 it('runs a named auction and prints only its summary with --json', async () => {
-  const { status, stdout } = pipeline(['--auction', '2026-12-01T2100Z', '--json']);
+  const { status, stdout } = await pipeline(['--auction', '2026-12-01T2100Z', '--json']);
 
   const summary = JSON.parse(stdout);
   expect(status).toBe(0);
@@ -64,8 +74,8 @@ it('runs a named auction and prints only its summary with --json', async () => {
   expect(await inputOf(summary.execution_name)).toEqual({ auction_id: '2026-12-01T2100Z' });
 });
 
-it('prints the error and cause of a failed run and exits 1', () => {
-  const { status, stdout } = pipeline(['--auction', '1999-01-01T0000Z']);
+it('prints the error and cause of a failed run and exits 1', async () => {
+  const { status, stdout } = await pipeline(['--auction', '1999-01-01T0000Z']);
 
   expect(status).toBe(1);
   expect(stdout).toMatch(/Run run-1999-01-01T0000Z-[0-9a-f]{6}: FAILED/);
@@ -74,12 +84,12 @@ it('prints the error and cause of a failed run and exits 1', () => {
   expect(stdout).toMatch(/Slack alert: run run-1999-01-01T0000Z-[0-9a-f]{6} FAILED: AuctionClosed/);
 });
 
-it('says the runtime is not running when its endpoints are gone', () => {
+it('says the runtime is not running when its endpoints are gone', async () => {
   const stale = mkdtempSync(join(tmpdir(), 'e2e-local-pipeline-stale-'));
   try {
     writeFileSync(join(stale, 'endpoints.json'), JSON.stringify({ ...runtime.endpoints, stepfunctions: 'http://127.0.0.1:9' }));
 
-    const { status, stderr } = pipeline([], stale);
+    const { status, stderr } = await pipeline([], stale);
 
     expect(status).toBe(1);
     expect(stderr).toContain('the local runtime is not running');
