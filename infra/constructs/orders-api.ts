@@ -39,7 +39,7 @@ export class OrdersApi extends Construct {
         MAX_BODY_BYTES: String(config.api.maxBodyBytes),
         ORDER_TTL_HOURS: String(config.orders.ttlHours),
         AUCTION_PERIOD_MINUTES: String(config.auctions.periodMinutes),
-        WRITE_RETRY_BUDGET_MS: '5000',
+        WRITE_RETRY_BUDGET_MS: '4000',
       },
     // Reads the auction's control item and the named orders (locks), writes conditionally, rolls back.
     }).bindTable(props.table, 'ORDERS_TABLE_NAME', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);

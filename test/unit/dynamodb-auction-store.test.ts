@@ -1,6 +1,6 @@
-// Scenarios: exact UpdateItem/Query inputs (closeAuction, ordersOf on the by-auction index, markSubmitted, claimForResult, recordOutcome accepted/rejected/failed, failIfSubmitted, claimAlert/releaseAlert); ConditionalCheckFailedException -> false/undefined; any other error -> OrderStoreUnavailable with the cause; ordersOf follows LastEvaluatedKey; parameter_2 kept as exact text from NumberValue, other numbers plain.
+// Scenarios: exact UpdateItem/GetItem/Query inputs (closeAuction with its run item and onlyIfOpen, auctionOfExecution, ordersOf on the by-auction index, markSubmitted, claimForResult, recordOutcome accepted/rejected/failed, failIfSubmitted, claimAlert/releaseAlert); ConditionalCheckFailedException -> false/undefined; any other error -> OrderStoreUnavailable with the cause; ordersOf follows LastEvaluatedKey; parameter_2 kept as exact text from NumberValue, other numbers plain.
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, NumberValue, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, NumberValue, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbAuctionStore } from '../../src/adapters/dynamodb-auction-store';
 import { OrderStoreUnavailable } from '../../src/auctions/auction-store';
@@ -55,16 +55,19 @@ describe('DynamoDbAuctionStore', () => {
     ddb.reset();
   });
 
-  it('closes an auction on its control item, keeping the first close', async () => {
+  it('closes an auction on its control item, keeping the first close, and records the auction of the execution', async () => {
     // Arrange
     ddb.on(UpdateCommand).resolves({});
 
     // Act
-    await newStore().closeAuction(AUCTION, 'exec-1', NOW);
+    const closed = await newStore().closeAuction(AUCTION, 'exec-1', NOW);
 
     // Assert
-    expect(ddb).toReceiveCommandWith(UpdateCommand, { TableName: TABLE, Key: { customer: '#auction', record_id: AUCTION } });
-    expect(onlyInput()).toEqual({
+    expect(closed).toBe(true);
+    expect(ddb).toReceiveCommandTimes(UpdateCommand, 2);
+    expect(ddb).toReceiveNthCommandWith(1, UpdateCommand, { TableName: TABLE, Key: { customer: '#auction', record_id: AUCTION } });
+    const [close, run] = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(close).toEqual({
       TableName: TABLE,
       Key: { customer: '#auction', record_id: AUCTION },
       UpdateExpression: 'SET closed_at = if_not_exists(closed_at, :now), closed_by = if_not_exists(closed_by, :run), #ttl = :ttl',
@@ -72,6 +75,60 @@ describe('DynamoDbAuctionStore', () => {
       // 2026-12-01T21:00:30Z + 8 days, in epoch seconds.
       ExpressionAttributeValues: { ':now': NOW_ISO, ':run': 'exec-1', ':ttl': 1_796_850_030 },
     });
+    // Not auction_id, so the run item stays out of the auction index.
+    expect(run).toEqual({
+      TableName: TABLE,
+      Key: { customer: '#run', record_id: 'exec-1' },
+      UpdateExpression: 'SET run_auction = :a, #ttl = :ttl',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':a': AUCTION, ':ttl': 1_796_850_030 },
+    });
+  });
+
+  it('closes an auction only if no other execution closed it, when asked to', async () => {
+    // Arrange
+    ddb.on(UpdateCommand).resolves({});
+
+    // Act
+    const closed = await newStore().closeAuction(AUCTION, 'exec-1', NOW, { onlyIfOpen: true });
+
+    // Assert
+    expect(closed).toBe(true);
+    expect(ddb).toReceiveNthCommandWith(1, UpdateCommand, {
+      Key: { customer: '#auction', record_id: AUCTION },
+      ConditionExpression: 'attribute_not_exists(closed_at) OR closed_by = :run',
+      ExpressionAttributeValues: { ':now': NOW_ISO, ':run': 'exec-1', ':ttl': 1_796_850_030 },
+    });
+    expect(ddb).toReceiveNthCommandWith(2, UpdateCommand, { Key: { customer: '#run', record_id: 'exec-1' } });
+  });
+
+  it('answers false and records no run when another execution closed the auction first', async () => {
+    // Arrange
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+
+    // Act
+    const closed = await newStore().closeAuction(AUCTION, 'exec-1', NOW, { onlyIfOpen: true });
+
+    // Assert
+    expect(closed).toBe(false);
+    expect(ddb).toReceiveCommandTimes(UpdateCommand, 1);
+  });
+
+  it('reads the auction an execution closed with a consistent read', async () => {
+    // Arrange
+    ddb.on(GetCommand).resolves({ Item: { customer: '#run', record_id: 'exec-1', run_auction: AUCTION, ttl: NumberValue.from('1796850030') } });
+
+    // Act
+    const auction = await newStore().auctionOfExecution('exec-1');
+
+    // Assert
+    expect(auction).toBe(AUCTION);
+    expect(ddb).toReceiveCommandWith(GetCommand, { TableName: TABLE, Key: { customer: '#run', record_id: 'exec-1' }, ConsistentRead: true });
+  });
+
+  it('answers no auction for an execution that closed none', async () => {
+    ddb.on(GetCommand).resolves({});
+    await expect(newStore().auctionOfExecution('exec-9')).resolves.toBeUndefined();
   });
 
   it('reads the orders of an auction through the by-auction index, page by page', async () => {
@@ -317,10 +374,13 @@ describe('DynamoDbAuctionStore', () => {
     beforeEach(() => {
       ddb.on(UpdateCommand).rejects(throttled());
       ddb.on(QueryCommand).rejects(throttled());
+      ddb.on(GetCommand).rejects(throttled());
     });
 
     it.each([
       ['closeAuction', () => newStore().closeAuction(AUCTION, 'exec-1', NOW)],
+      ['closeAuction onlyIfOpen', () => newStore().closeAuction(AUCTION, 'exec-1', NOW, { onlyIfOpen: true })],
+      ['auctionOfExecution', () => newStore().auctionOfExecution('exec-1')],
       ['ordersOf', () => collect(newStore().ordersOf(AUCTION))],
       ['markSubmitted', () => newStore().markSubmitted(storedOrder('a1'), AUCTION, 'exec-1', NOW)],
       ['claimForResult', () => newStore().claimForResult(REF, AUCTION)],
