@@ -2,10 +2,13 @@ import autocannon from 'autocannon';
 
 export interface LoadOptions {
   readonly url: string;
-  readonly apiKey: string;
+  /** One key, or several customers' keys used in turn (request i goes with key i mod n). */
+  readonly apiKey: string | readonly string[];
   readonly ordersPerRequest: number;
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Send exactly this many requests instead of running for durationSeconds. */
+  readonly amount?: number;
   /** Prefix of the generated record ids; every request gets fresh ids. */
   readonly idPrefix: string;
   /** Keep the ids of every 201 answer (load test); costs memory, so off for throughput runs. */
@@ -45,25 +48,29 @@ export async function postOrdersLoad(options: LoadOptions): Promise<LoadResult> 
   const otherStatuses: Record<string, number> = {};
   type Ctx = { key?: string; ids?: string[] };
   const inFlight = new Set<string>();
+  const keys = typeof options.apiKey === 'string' ? [options.apiKey] : [...options.apiKey];
+  if (keys.length === 0) throw new Error('postOrdersLoad needs at least one API key');
   const raw = await autocannon({
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.amount !== undefined ? { amount: options.amount } : {}),
     pipelining: 1,
     timeout: 30,
     requests: [
       {
         method: 'POST',
         path: '/orders',
-        headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
         setupRequest: (request, context) => {
-          const key = `${options.idPrefix}-${counter++}`;
+          const n = counter++;
+          const key = `${options.idPrefix}-${n}`;
           const { body, ids } = ordersBody(key, options.ordersPerRequest);
           if (options.trackAcknowledged) {
             Object.assign(context as Ctx, { key, ids });
             inFlight.add(key);
           }
-          return { ...request, body };
+          // Ids are unique per request, so they stay unique per customer whichever key sends them.
+          return { ...request, headers: { 'content-type': 'application/json', 'x-api-key': keys[n % keys.length] }, body };
         },
         onResponse: (status, _body, context) => {
           if (options.trackAcknowledged) inFlight.delete((context as Ctx).key ?? '');

@@ -9,6 +9,8 @@ export interface Section {
   readonly rows: ReadonlyArray<readonly string[]>;
   /** Printed under the table, prefixed with the section title. */
   readonly notes?: readonly string[];
+  /** Checks that did not hold: the table is still printed, then the bench exits 1 naming them. */
+  readonly failures?: readonly string[];
 }
 
 /** What every section may use: the running local runtime and the synthesized stack it runs. */

@@ -1,7 +1,8 @@
 /**
  * Pure part of the diagram: CloudFormation templates in, architecture graph and Graphviz DOT out.
  * Nothing here knows logical ids of this app; edges come from Ref / Fn::GetAtt / Fn::Sub / Fn::ImportValue
- * found anywhere inside the relevant properties, so the picture follows the synthesized app.
+ * found anywhere inside the relevant properties, their labels from the IAM grants, API methods and
+ * execute-api URLs in functions' environments, so the picture follows the synthesized app.
  */
 
 export interface CfnResource {
@@ -21,7 +22,11 @@ export interface StackTemplate {
   readonly template: CfnTemplate;
 }
 
-export type Concern = 'api' | 'pipeline' | 'alerts' | 'deploy';
+/**
+ * What a node is part of: the API customers call, the scheduled run, a service the app deploys only to
+ * call it over HTTP (the simulated platform), alerting, and the deployment pipeline.
+ */
+export type Concern = 'api' | 'run' | 'platform' | 'alerts' | 'deploy';
 
 export type Service =
   | 'API Gateway'
@@ -50,6 +55,7 @@ export interface GraphNode {
 export interface GraphEdge {
   readonly from: string;
   readonly to: string;
+  /** Several labels (e.g. the routes of one integration) are separate lines. */
   readonly label?: string;
   readonly dashed?: boolean;
 }
@@ -83,7 +89,6 @@ const ALARMS_ID = 'CloudWatch alarms';
 export const EXTERNAL = {
   customers: 'Customers',
   slack: 'Slack',
-  auction: 'Auction platform (simulated)',
   github: 'GitHub',
 } as const;
 
@@ -172,20 +177,62 @@ function subReferences(text: string, vars: unknown): string[] {
   return out;
 }
 
+/**
+ * The text a value resolves to, references kept as `${Name}` placeholders:
+ * Fn::Join ['', ['https://', {Ref: 'Api'}, '.execute-api.']] -> 'https://${Api}.execute-api.'.
+ * `importValue` resolves a Fn::ImportValue to the text of the export (cross-stack URLs and ARNs).
+ */
+export function renderText(value: unknown, importValue: (name: string) => string = () => ''): string {
+  const render = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return v.map(render).join('');
+    if (!v || typeof v !== 'object') return '';
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o['Fn::Join'])) {
+      const [sep, parts] = o['Fn::Join'] as [unknown, unknown];
+      return Array.isArray(parts) ? parts.map(render).join(typeof sep === 'string' ? sep : '') : '';
+    }
+    if (typeof o.Ref === 'string') return `\${${o.Ref}}`;
+    if (Array.isArray(o['Fn::GetAtt'])) return `\${${(o['Fn::GetAtt'] as unknown[]).join('.')}}`;
+    if (typeof o['Fn::GetAtt'] === 'string') return `\${${o['Fn::GetAtt']}}`;
+    if (o['Fn::Sub'] !== undefined) return render(Array.isArray(o['Fn::Sub']) ? o['Fn::Sub'][0] : o['Fn::Sub']);
+    if (typeof o['Fn::ImportValue'] === 'string') return importValue(o['Fn::ImportValue']);
+    return '';
+  };
+  return render(value);
+}
+
+/** What an IAM action lets its principal do to a resource drawn in the graph; undefined for plumbing. */
+export function accessVerb(action: string): 'reads' | 'writes' | 'publishes' | 'sends' | undefined {
+  const [service, name = ''] = action.split(':');
+  if (service === 'sns' && /^(Publish|\*)/.test(name)) return 'publishes';
+  if (service === 'sqs' && /^(Send|\*)/.test(name)) return 'sends';
+  if (/^(Get|BatchGet|Query|Scan|List|Describe|Receive|ConditionCheck)/.test(name)) return 'reads';
+  if (/^(Put|Update|Delete|BatchWrite|PartiQL(Insert|Update|Delete)|Abort|Restore)/.test(name)) return 'writes';
+  return undefined;
+}
+
+/** 'Auction platform' for https://auction-platform.example.com/v1/: the host's first label, in words. */
+function serviceNameOfHost(host: string): string {
+  const words = host.split('.')[0].replace(/[-_]+/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const VERB_ORDER = ['reads', 'writes', 'publishes', 'sends'];
+
 /** Builds the architecture graph from the templates of one stage (plus, optionally, the pipeline stack). */
 export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph {
   const resources = new Map<Key, IndexedResource>();
-  const exportsByName = new Map<string, Key>();
+  const exportsByName = new Map<string, { stackIndex: number; value: unknown }>();
 
   stacks.forEach(({ template }, stackIndex) => {
     for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
       resources.set(keyOf(stackIndex, logicalId), { key: keyOf(stackIndex, logicalId), stackIndex, logicalId, resource });
     }
-    // Cross-stack references arrive as Fn::ImportValue of an export whose value is a Ref/GetAtt.
+    // Cross-stack references arrive as Fn::ImportValue of an export whose value holds the Ref/GetAtt.
     for (const output of Object.values(template.Outputs ?? {})) {
       const name = output.Export?.Name;
-      const [target] = collectReferences(output.Value).refs;
-      if (typeof name === 'string' && target) exportsByName.set(name, keyOf(stackIndex, target));
+      if (typeof name === 'string') exportsByName.set(name, { stackIndex, value: output.Value });
     }
   });
 
@@ -194,11 +241,13 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
     const { refs, imports } = collectReferences(value);
     const keys = [...refs].map((r) => keyOf(stackIndex, r)).filter((k) => resources.has(k));
     for (const name of imports) {
-      const k = exportsByName.get(name);
-      if (k) keys.push(k);
+      const exported = exportsByName.get(name);
+      if (exported) keys.push(...targetsOf(exported.stackIndex, exported.value));
     }
     return keys;
   };
+  const textOf = (value: unknown): string => renderText(value, (name) => textOf(exportsByName.get(name)?.value));
+  const ofType = (type: string) => [...resources.values()].filter((r) => r.resource.Type === type);
 
   // Nodes --------------------------------------------------------------------------------------------
   const nodeIdByKey = new Map<Key, string>();
@@ -237,6 +286,11 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
       concern: 'alerts',
     });
   }
+  // Outside actors stay outside the clusters: they are not part of what we deploy.
+  const external = (id: string, detail?: string): string => {
+    if (!nodes.has(id)) nodes.set(id, { id, service: 'External', name: id, detail });
+    return id;
+  };
 
   // Edges --------------------------------------------------------------------------------------------
   const edges = new Map<string, GraphEdge>();
@@ -244,9 +298,9 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
     if (!from || !to || from === to) return;
     const id = `${from}\u0000${to}`;
     const existing = edges.get(id);
-    // Keep the first edge, but let a later labelled edge (e.g. another HTTP method) add its label.
-    if (existing && (!extra.label || existing.label?.split(', ').includes(extra.label))) return;
-    const label = existing?.label ? `${existing.label}, ${extra.label}` : extra.label;
+    // Keep the first edge, but let a later labelled edge (e.g. another route) add its label as a new line.
+    if (existing && (!extra.label || existing.label?.split('\n').includes(extra.label))) return;
+    const label = existing?.label ? `${existing.label}\n${extra.label}` : extra.label;
     edges.set(id, { from, to, ...existing, ...extra, label });
   };
   const node = (key: Key | undefined): string | undefined => (key ? nodeIdByKey.get(key) : undefined);
@@ -264,41 +318,100 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
    * for one token, the stage.
    */
   const linkTopicByName = (fromKey: Key, arn: unknown): void => {
-    const name = /:sns:[^"]*:([\w-]+)$/.exec(literalText(arn))?.[1];
+    const name = /:sns:[^"]*:([\w-]+)$/.exec(textOf(arn))?.[1];
     if (!name) return;
-    for (const r of resources.values()) {
+    for (const r of ofType('AWS::SNS::Topic')) {
       const topicName = r.resource.Properties?.TopicName;
-      if (r.resource.Type !== 'AWS::SNS::Topic' || typeof topicName !== 'string') continue;
+      if (typeof topicName !== 'string') continue;
       const stage = differingToken(name, topicName);
       if (stage !== undefined) addEdge(node(fromKey), node(r.key), { label: stage ? `${stage} stage` : undefined, dashed: true });
     }
   };
 
-  const functionsWithEnv = (pattern: RegExp): string[] => {
-    const ids: string[] = [];
-    for (const r of resources.values()) {
-      const vars = envVariables(r.resource);
-      if (node(r.key) && r.resource.Type === 'AWS::Lambda::Function' && Object.keys(vars).some((v) => pattern.test(v))) {
-        ids.push(node(r.key)!);
+  // Who may do what to which resource, from the IAM policies of the roles functions and state machines run as.
+  const principalsByRole = new Map<Key, Key[]>();
+  for (const r of [...ofType('AWS::Lambda::Function'), ...ofType('AWS::StepFunctions::StateMachine')]) {
+    const props = r.resource.Properties ?? {};
+    for (const role of targetsOf(r.stackIndex, props.Role ?? props.RoleArn)) {
+      principalsByRole.set(role, [...(principalsByRole.get(role) ?? []), r.key]);
+    }
+  }
+  /** principal node -> resource node -> verbs and S3 key prefixes the grants name. */
+  const access = new Map<string, Map<string, { verbs: Set<string>; prefixes: Set<string> }>>();
+  const grant = (principalKey: Key, stackIndex: number, statement: unknown): void => {
+    const s = statement as { Effect?: unknown; Action?: unknown; Resource?: unknown };
+    if (s?.Effect !== 'Allow') return;
+    const verbs = [s.Action].flat().filter((a): a is string => typeof a === 'string').map(accessVerb);
+    for (const resource of [s.Resource].flat()) {
+      for (const target of targetsOf(stackIndex, resource)) {
+        const [from, to] = [node(principalKey), node(target)];
+        if (!from || !to || from === to) continue;
+        const byTarget = access.get(from) ?? new Map<string, { verbs: Set<string>; prefixes: Set<string> }>();
+        const entry = byTarget.get(to) ?? { verbs: new Set<string>(), prefixes: new Set<string>() };
+        for (const verb of verbs) if (verb) entry.verbs.add(verb);
+        const prefix = /^[^/]*\/(.+)$/.exec(textOf(resource))?.[1];
+        if (nodes.get(to)?.service === 'S3' && prefix && prefix !== '*') entry.prefixes.add(prefix);
+        access.set(from, byTarget.set(to, entry));
       }
     }
-    return ids;
+  };
+  for (const r of resources.values()) {
+    const props = r.resource.Properties ?? {};
+    const statements = (doc: unknown) => [(doc as { Statement?: unknown } | undefined)?.Statement ?? []].flat();
+    if (r.resource.Type === 'AWS::IAM::Policy' || r.resource.Type === 'AWS::IAM::ManagedPolicy') {
+      for (const role of targetsOf(r.stackIndex, props.Roles)) {
+        for (const principal of principalsByRole.get(role) ?? []) {
+          statements(props.PolicyDocument).forEach((s) => grant(principal, r.stackIndex, s));
+        }
+      }
+    } else if (r.resource.Type === 'AWS::IAM::Role') {
+      for (const principal of principalsByRole.get(r.key) ?? []) {
+        for (const policy of [props.Policies ?? []].flat() as { PolicyDocument?: unknown }[]) {
+          statements(policy?.PolicyDocument).forEach((s) => grant(principal, r.stackIndex, s));
+        }
+      }
+    }
+  }
+
+  // REST APIs: their routes, which ones want an API key, and which are called from inside the app.
+  const apiKeyRequired = new Set<string>();
+  for (const r of ofType('AWS::ApiGateway::Method')) {
+    const props = r.resource.Properties ?? {};
+    const method = typeof props.HttpMethod === 'string' ? props.HttpMethod : undefined;
+    const label = method ? `${method} ${apiPath(resources, r.stackIndex, props.ResourceId)}` : undefined;
+    const [api] = targetsOf(r.stackIndex, props.RestApiId);
+    if (props.ApiKeyRequired === true && node(api)) apiKeyRequired.add(node(api)!);
+    for (const fn of targetsOf(r.stackIndex, props.Integration)) addEdge(node(api), node(fn), { label });
+  }
+  const httpsTo = (api: string) => (apiKeyRequired.has(api) ? 'HTTPS + API key' : 'HTTPS');
+  const calledApis = new Set<string>();
+  /** An environment value that resolves to an execute-api URL is an HTTP call of that API; another URL, of a service outside. */
+  const linkEnvironment = (fnKey: Key, stackIndex: number, vars: Record<string, unknown>): void => {
+    for (const value of Object.values(vars)) {
+      const url = textOf(value);
+      const apis = targetsOf(stackIndex, value).filter((k) => resources.get(k)?.resource.Type === 'AWS::ApiGateway::RestApi');
+      if (/^https?:\/\/[^/]*\.execute-api\./.test(url) && apis.length > 0) {
+        for (const api of apis.map(node).filter((id): id is string => !!id)) {
+          calledApis.add(api);
+          addEdge(node(fnKey), api, { label: httpsTo(api) });
+        }
+        continue;
+      }
+      const host = /^https?:\/\/([\w.-]+)(\/[^?#]*)?/.exec(url);
+      if (host && !url.includes('${')) {
+        addEdge(node(fnKey), external(serviceNameOfHost(host[1]), `${host[1]}${host[2] ?? ''}`), { label: 'HTTPS' });
+        continue;
+      }
+      link(fnKey, stackIndex, value);
+    }
   };
 
   for (const r of resources.values()) {
     const props = r.resource.Properties ?? {};
     switch (r.resource.Type) {
-      case 'AWS::ApiGateway::Method': {
-        const method = typeof props.HttpMethod === 'string' ? props.HttpMethod : undefined;
-        const path = apiPath(resources, r.stackIndex, props.ResourceId);
-        const label = method ? `${method} ${path}` : undefined;
-        const [api] = targetsOf(r.stackIndex, props.RestApiId);
-        for (const fn of targetsOf(r.stackIndex, props.Integration)) addEdge(node(api), node(fn), { label });
-        break;
-      }
       case 'AWS::Lambda::Function':
-        link(r.key, r.stackIndex, envVariables(r.resource));
         link(r.key, r.stackIndex, props.DeadLetterConfig, { label: 'DLQ', dashed: true });
+        linkEnvironment(r.key, r.stackIndex, envVariables(r.resource));
         break;
       case 'AWS::Lambda::EventInvokeConfig': {
         const [fn] = targetsOf(r.stackIndex, props.FunctionName);
@@ -338,51 +451,74 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
       case 'AWS::CodeStarNotifications::NotificationRule':
         for (const pipeline of targetsOf(r.stackIndex, props.Resource)) link(pipeline, r.stackIndex, props.Targets);
         break;
+      case 'AWS::ApiGateway::ApiKey':
+        // A key whose value is a secret's: whoever reads that secret can call the API.
+        for (const secret of targetsOf(r.stackIndex, props.Value)) {
+          if (resources.get(secret)?.resource.Type !== 'AWS::SecretsManager::Secret') continue;
+          for (const api of apisOfKey(resources, targetsOf, r)) addEdge(node(secret), node(api), { label: 'API key', dashed: true });
+        }
+        break;
     }
   }
 
-  // External actors --------------------------------------------------------------------------------------
-  // Outside actors stay outside the clusters: they are not part of what we deploy.
-  const external = (id: string, detail?: string): void => {
-    nodes.set(id, { id, service: 'External', name: id, detail });
-  };
-  const apis = [...nodes.values()].filter((n) => n.service === 'API Gateway');
-  if (apis.length > 0) {
-    external(EXTERNAL.customers);
-    apis.forEach((api) => addEdge(EXTERNAL.customers, api.id, { label: 'API key' }));
-  }
-  const notifiers = functionsWithEnv(/^SLACK_/);
-  if (notifiers.length > 0) {
-    external(EXTERNAL.slack);
-    notifiers.forEach((fn) => addEdge(fn, EXTERNAL.slack, { label: 'webhook' }));
-  }
-  const fetchers = functionsWithEnv(/^AUCTION_/);
-  if (fetchers.length > 0) {
-    external(EXTERNAL.auction);
-    fetchers.forEach((fn) => addEdge(fn, EXTERNAL.auction, { label: 'results?' }));
-  }
-  for (const r of resources.values()) {
-    const repo = r.resource.Type === 'AWS::CodePipeline::Pipeline' ? sourceRepository(r.resource) : undefined;
-    if (repo && node(r.key)) {
-      external(EXTERNAL.github, repo);
-      addEdge(EXTERNAL.github, node(r.key));
+  // What the grants allow, on the edges: a grant labels the edge the references drew, or draws it.
+  for (const [from, byTarget] of access) {
+    for (const [to, { verbs, prefixes }] of byTarget) {
+      const existing = edges.get(`${from}\u0000${to}`);
+      if (existing?.label || verbs.size === 0) {
+        if (!existing && verbs.size === 0) addEdge(from, to);
+        continue;
+      }
+      const words = VERB_ORDER.filter((v) => verbs.has(v)).join(', ');
+      const label = prefixes.size > 0 ? `${words} ${[...prefixes].sort().join(', ')}` : words;
+      edges.set(`${from}\u0000${to}`, { ...existing, from, to, label });
     }
+  }
+
+  // Customers call the API the stack's ApiUrl output names; without one, every API nothing inside calls.
+  const apis = [...nodes.values()].filter((n) => n.service === 'API Gateway').map((n) => n.id);
+  const published = stacks.flatMap(({ template }, stackIndex) =>
+    Object.entries(template.Outputs ?? {})
+      .filter(([name]) => name === 'ApiUrl')
+      .flatMap(([, output]) => targetsOf(stackIndex, output.Value).map(node)),
+  ).filter((id): id is string => !!id);
+  const customerApis = apis.filter((api) => (published.length > 0 ? published.includes(api) : !calledApis.has(api)));
+  for (const api of customerApis) addEdge(external(EXTERNAL.customers), api, { label: httpsTo(api) });
+
+  const notifiers = functionsWithEnv(resources, /^SLACK_/).map(node).filter((id): id is string => !!id);
+  for (const fn of notifiers) addEdge(fn, external(EXTERNAL.slack), { label: 'webhook' });
+  for (const r of ofType('AWS::CodePipeline::Pipeline')) {
+    const repo = sourceRepository(r.resource);
+    if (repo && node(r.key)) addEdge(external(EXTERNAL.github, repo), node(r.key));
   }
 
   const graph = { nodes: [...nodes.values()], edges: [...edges.values()] };
-  assignConcerns(graph);
+  assignConcerns(graph, calledApis);
   return graph;
 }
 
-/** The literal text of a value, intrinsic functions dropped: Fn::Join ['', ['arn:', {Ref}, ':x']] -> 'arn::x'. */
-function literalText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(literalText).join('');
-  if (value && typeof value === 'object' && 'Fn::Join' in value) {
-    const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    return literalText(parts);
+/** The REST APIs a key belongs to: its StageKeys, or the usage plans it is added to. */
+function apisOfKey(
+  resources: Map<Key, IndexedResource>,
+  targetsOf: (stackIndex: number, value: unknown) => Key[],
+  key: IndexedResource,
+): Key[] {
+  const isApi = (k: Key) => resources.get(k)?.resource.Type === 'AWS::ApiGateway::RestApi';
+  const apis = targetsOf(key.stackIndex, key.resource.Properties?.StageKeys).filter(isApi);
+  for (const r of resources.values()) {
+    if (r.resource.Type !== 'AWS::ApiGateway::UsagePlanKey') continue;
+    if (!targetsOf(r.stackIndex, r.resource.Properties?.KeyId).includes(key.key)) continue;
+    for (const plan of targetsOf(r.stackIndex, r.resource.Properties?.UsagePlanId)) {
+      apis.push(...targetsOf(r.stackIndex, resources.get(plan)?.resource.Properties?.ApiStages).filter(isApi));
+    }
   }
-  return '';
+  return [...new Set(apis)];
+}
+
+function functionsWithEnv(resources: Map<Key, IndexedResource>, pattern: RegExp): Key[] {
+  return [...resources.values()]
+    .filter((r) => r.resource.Type === 'AWS::Lambda::Function' && Object.keys(envVariables(r.resource)).some((v) => pattern.test(v)))
+    .map((r) => r.key);
 }
 
 /** '' when equal; the token of `a` that differs when they differ in exactly one '-' token; else undefined. */
@@ -441,28 +577,31 @@ function apiPath(resources: Map<Key, IndexedResource>, stackIndex: number, resou
 }
 
 /**
- * Groups nodes by concern for the clusters: the anchors (API, state machine, topic, pipeline) decide by type,
- * functions follow whoever invokes them, and data stores follow the functions that use them.
+ * Groups nodes by concern for the clusters: the anchors decide by type (an API the app itself calls is a
+ * platform, not the product's API), rules join what they watch or start, functions follow whoever invokes
+ * them, and data stores and secrets follow their users (a secret that is an API's key follows that API).
  */
-function assignConcerns(graph: ArchitectureGraph): void {
+function assignConcerns(graph: ArchitectureGraph, calledApis: ReadonlySet<string>): void {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const incoming = (id: string) => graph.edges.filter((e) => e.to === id).map((e) => byId.get(e.from)!);
   const outgoing = (id: string) => graph.edges.filter((e) => e.from === id).map((e) => byId.get(e.to)!);
+  const unassigned = (service: Service) => graph.nodes.filter((n) => n.service === service && !n.concern);
 
   for (const n of graph.nodes) {
     if (n.concern) continue;
-    if (n.service === 'API Gateway') n.concern = 'api';
-    else if (n.service === 'Step Functions') n.concern = 'pipeline';
+    if (n.service === 'API Gateway') n.concern = calledApis.has(n.id) ? 'platform' : 'api';
+    else if (n.service === 'Step Functions') n.concern = 'run';
     else if (n.service === 'SNS' || n.service === 'SQS' || n.service === 'CloudWatch') n.concern = 'alerts';
     else if (n.service === 'CodePipeline') n.concern = 'deploy';
   }
-  // Rules: a schedule starts work, so it belongs with its target; a pattern rule reacts to what it watches.
-  for (const n of graph.nodes.filter((x) => x.service === 'EventBridge' && !x.concern)) {
-    const watched = incoming(n.id).find((x) => x.concern === 'deploy');
-    const target = outgoing(n.id).find((x) => x.concern);
-    n.concern = watched?.concern ?? (n.detail?.startsWith('rate(') || n.detail?.startsWith('cron(') ? target?.concern : 'alerts');
+  for (const n of unassigned('Secrets Manager')) {
+    n.concern = outgoing(n.id).find((x) => x.service === 'API Gateway')?.concern;
   }
-  for (const n of graph.nodes.filter((x) => x.service === 'Lambda' && !x.concern)) {
+  // Rules: a pattern rule belongs with what it watches, a schedule with what it starts.
+  for (const n of unassigned('EventBridge')) {
+    n.concern = incoming(n.id).find((x) => x.concern)?.concern ?? outgoing(n.id).find((x) => x.concern)?.concern;
+  }
+  for (const n of unassigned('Lambda')) {
     n.concern = incoming(n.id).find((x) => x.concern)?.concern;
   }
   for (const n of graph.nodes.filter((x) => !x.concern && x.service !== 'External')) {
@@ -488,14 +627,15 @@ const STYLE: Record<Service, { fill: string; border: string; shape?: string; sty
   External: { fill: '#F2F2F2', border: '#666666', style: 'rounded,filled,dashed' },
 };
 
-const CLUSTERS: Record<Concern, string> = {
+export const CLUSTERS: Record<Concern, string> = {
   api: 'Orders API',
-  pipeline: 'Results pipeline',
+  run: 'Auction run',
+  platform: 'Auction platform (simulated)',
   alerts: 'Alerts',
   deploy: 'Deployment',
 };
 
-const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 const html = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -530,8 +670,7 @@ export function toDot(graph: ArchitectureGraph, title = 'Energy-auction order pi
     '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=15, margin="0.15,0.06", penwidth=1.5];',
     '  edge [fontname="DejaVu Sans", fontsize=12, color="#555555", fontcolor="#333333", arrowsize=0.8];',
   ];
-  const concerns = Object.keys(CLUSTERS) as Concern[];
-  for (const concern of concerns) {
+  for (const concern of Object.keys(CLUSTERS) as Concern[]) {
     const members = graph.nodes.filter((n) => n.concern === concern);
     if (members.length === 0) continue;
     lines.push(`  subgraph ${quote(`cluster_${concern}`)} {`);

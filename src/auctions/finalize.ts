@@ -26,15 +26,19 @@ const byOrder = (a: FailedOrder, b: FailedOrder) =>
   a.customer === b.customer ? (a.record_id < b.record_id ? -1 : 1) : a.customer < b.customer ? -1 : 1;
 
 /**
- * The end of every run, whatever happened (SPEC 2.3.4-5): orders of the auction still `submitted` fail
- * with `reason`, then the summary is counted from the orders themselves (the one place it is computed)
- * and the rejected and failed ones become one alert. Orders still `received` are not this run's: they
- * arrived after the gate and belong to the next one.
+ * The end of every run, whatever happened (SPEC 2.3.4-5): the orders this execution submitted that are
+ * still `submitted` fail with `reason`, then the summary is counted from the orders themselves (the one
+ * place it is computed) and the rejected and failed ones become one alert. Orders still `received` are
+ * not this run's: they arrived after the gate and belong to the next one. Nor are orders another
+ * execution submitted: a scheduled run of an auction that a "close now" run took early must not fail
+ * (or alert about) the orders that run is still storing.
  */
 export async function finalizeAuction(auctionId: AuctionId, executionName: string, reason: FailureReason, deps: FinalizeDeps): Promise<FinalizedRun> {
   const now = deps.now();
   const orders: StoredOrder[] = [];
-  for await (const page of deps.orders.ordersOf(auctionId)) orders.push(...page.filter((o) => o.status !== 'received'));
+  for await (const page of deps.orders.ordersOf(auctionId)) {
+    orders.push(...page.filter((o) => o.status !== 'received' && o.submitted_by === executionName));
+  }
 
   let failedNow = 0;
   await forEachLimited(orders.filter((o) => o.status === 'submitted'), deps.concurrency ?? 32, async (order) => {

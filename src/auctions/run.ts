@@ -7,7 +7,7 @@ import type { CustomerId } from './customer';
 import type { FailureReason, OrderStatus } from '../orders/order';
 import type { PlatformResult } from '../platform/platform';
 
-/** One run's outcome counts (SPEC 2.3.5): every order of the auction that went to the platform. */
+/** One run's outcome counts (SPEC 2.3.5): every order of the auction this run handed to the platform. */
 export interface RunSummary {
   readonly auction_id: AuctionId;
   readonly execution_name: string;

@@ -11,7 +11,12 @@ import { ROOT } from './paths';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'local', 'features');
 const dataDir = mkdtempSync(join(tmpdir(), 'e2e-local-status-'));
-const recorded: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface StatusEvent {
+  readonly time: string;
+  readonly detail?: { readonly name?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+const recorded: StatusEvent[] = [];
 let recorder: Server;
 let runtime: Runtime;
 let sfn: SFNClient;

@@ -380,7 +380,7 @@ describe('functions', () => {
         MAX_BODY_BYTES: '1048576',
         ORDER_TTL_HOURS: '24',
         AUCTION_PERIOD_MINUTES: '60',
-        WRITE_RETRY_BUDGET_MS: '5000',
+        WRITE_RETRY_BUDGET_MS: '4000',
       }),
     },
     'get-order': { timeout: 10, memory: 256, env: (t) => ({ ORDERS_TABLE_NAME: ref(tableId(t)) }) },

@@ -192,7 +192,9 @@ const FUNCTION_PERMISSIONS: Record<string, string[]> = {
   'submit-orders': [`dynamodb:UpdateItem on ${TABLE}`, INDEX_QUERY, ...readSecret('platform-secret')],
   'fetch-results': [...readSecret('platform-secret'), 's3:PutObject on results-bucket.Arn/runs/*'],
   'store-result': [`dynamodb:UpdateItem on ${TABLE}`, 's3:PutObject on results-bucket.Arn/results/*'],
+  // GetItem: the auction a run that ended early had closed (the status rule's events name only the execution).
   'finalize-auction': [
+    `dynamodb:GetItem on ${TABLE}`,
     `dynamodb:UpdateItem on ${TABLE}`,
     INDEX_QUERY,
     's3:PutObject on results-bucket.Arn/runs/*',

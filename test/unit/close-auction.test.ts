@@ -1,4 +1,4 @@
-// Scenarios: resolves the run's auction ({"close":"now"} by started_at, {"auction_id"}, the schedule's event, AUCTION_PERIOD_MINUTES) and closes it; default store sends the control-item UpdateItem to ORDERS_TABLE_NAME; bad task input -> InvalidTaskInput, bad run input -> InvalidRunInput, nothing closed.
+// Scenarios: resolves the run's auction ({"close":"now"} by started_at, {"auction_id"}, the schedule's event, AUCTION_PERIOD_MINUTES) and closes it; close now skips auctions other runs closed early (at most 48), a retry keeps its auction, a named auction closes even if closed; default store sends the control-item UpdateItem to ORDERS_TABLE_NAME; bad task input -> InvalidTaskInput, bad run input -> InvalidRunInput, nothing closed.
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -55,6 +55,80 @@ describe('close-auction handler', () => {
     expect([...store.closed]).toEqual([[auctionId, { closed_at: '2026-12-01T20:15:43.000Z', closed_by: 'exec-1' }]]);
   });
 
+  it('takes the first auction still open when other runs closed the next ones early', async () => {
+    // Arrange
+    const store = new InMemoryAuctionStore();
+    await store.closeAuction('2026-12-01T2100Z', 'exec-0', NOW);
+    await store.closeAuction('2026-12-01T2200Z', 'exec-0', NOW);
+    const handler = createHandler({ store: () => store, now: () => NOW });
+
+    // Act
+    const run = await handler(task({ close: 'now' }), context);
+
+    // Assert
+    expect(run).toEqual({ auction_id: '2026-12-01T2300Z' });
+    expect(store.closed.get('2026-12-01T2100Z')?.closed_by).toBe('exec-0');
+    expect(store.closed.get('2026-12-01T2300Z')?.closed_by).toBe('exec-1');
+    expect(await store.auctionOfExecution('exec-1')).toBe('2026-12-01T2300Z');
+  });
+
+  it('takes the same auction again when the step is retried', async () => {
+    // Arrange
+    const store = new InMemoryAuctionStore();
+    const handler = createHandler({ store: () => store, now: () => NOW });
+
+    // Act
+    const first = await handler(task({ close: 'now' }), context);
+    const retried = await handler(task({ close: 'now' }), context);
+
+    // Assert
+    expect(retried).toEqual(first);
+    expect(first).toEqual({ auction_id: '2026-12-01T2100Z' });
+  });
+
+  it('skips at most 48 closed auctions, then asks for a named one', async () => {
+    // Arrange: 48 auctions from 21:00 on closed by other runs, then 49.
+    const hourly = (hours: number) => {
+      const iso = new Date(Date.UTC(2026, 11, 1, 21 + hours)).toISOString();
+      return `${iso.slice(0, 10)}T${iso.slice(11, 13)}00Z`;
+    };
+    const closedAhead = async (count: number) => {
+      const store = new InMemoryAuctionStore();
+      for (let i = 0; i < count; i++) await store.closeAuction(hourly(i), 'exec-0', NOW);
+      return store;
+    };
+    const fortyEight = await closedAhead(48);
+    const fortyNine = await closedAhead(49);
+
+    // Act
+    const run = await createHandler({ store: () => fortyEight, now: () => NOW })(task({ close: 'now' }), context);
+    const refused = createHandler({ store: () => fortyNine, now: () => NOW })(task({ close: 'now' }), context);
+
+    // Assert
+    expect(hourly(0)).toBe('2026-12-01T2100Z');
+    expect(run).toEqual({ auction_id: '2026-12-03T2100Z' });
+    await expect(refused).rejects.toMatchObject({
+      name: 'InvalidRunInput',
+      message: 'The next 48 auctions are all closed already; name one with {"auction_id": ...}',
+    });
+    expect(await fortyNine.auctionOfExecution('exec-1')).toBeUndefined();
+  });
+
+  it('closes a named or scheduled auction even if another run closed it early', async () => {
+    // Arrange
+    const store = new InMemoryAuctionStore();
+    await store.closeAuction('2026-12-01T2100Z', 'exec-0', NOW);
+    const handler = createHandler({ store: () => store, now: () => NOW });
+
+    // Act
+    const run = await handler(task({ auction_id: '2026-12-01T2100Z' }), context);
+
+    // Assert
+    expect(run).toEqual({ auction_id: '2026-12-01T2100Z' });
+    expect(store.closed.get('2026-12-01T2100Z')?.closed_by).toBe('exec-0');
+    expect(await store.auctionOfExecution('exec-1')).toBe('2026-12-01T2100Z');
+  });
+
   it('resolves the auction in the configured period', async () => {
     // Arrange
     process.env.AUCTION_PERIOD_MINUTES = '15';
@@ -68,7 +142,7 @@ describe('close-auction handler', () => {
     expect(run).toEqual({ auction_id: '2026-12-01T2030Z' });
   });
 
-  it('closes the auction on its control item in the orders table', async () => {
+  it('closes the auction on its control item in the orders table and records the run\'s auction', async () => {
     // Arrange
     ddb.on(UpdateCommand).resolves({});
     const handler = createHandler({ now: () => NOW });
@@ -77,11 +151,17 @@ describe('close-auction handler', () => {
     await handler(task({ close: 'now' }), context);
 
     // Assert
-    expect(ddb).toReceiveCommandTimes(UpdateCommand, 1);
-    expect(ddb).toReceiveCommandWith(UpdateCommand, {
+    expect(ddb).toReceiveCommandTimes(UpdateCommand, 2);
+    expect(ddb).toReceiveNthCommandWith(1, UpdateCommand, {
       TableName: 'orders-test',
       Key: { customer: '#auction', record_id: '2026-12-01T2100Z' },
+      ConditionExpression: 'attribute_not_exists(closed_at) OR closed_by = :run',
       ExpressionAttributeValues: expect.objectContaining({ ':now': '2026-12-01T20:15:43.000Z', ':run': 'exec-1' }),
+    });
+    expect(ddb).toReceiveNthCommandWith(2, UpdateCommand, {
+      TableName: 'orders-test',
+      Key: { customer: '#run', record_id: 'exec-1' },
+      ExpressionAttributeValues: expect.objectContaining({ ':a': '2026-12-01T2100Z' }),
     });
   });
 

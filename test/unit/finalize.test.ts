@@ -1,4 +1,4 @@
-// Scenarios: leftovers (still submitted) fail with the given reason; counts; received orders and other auctions excluded; failed list sorted by customer then record_id with parameters and the platform's answer; alert capped at the limit with `more` and `full_list`; no alert when all accepted; empty auction -> zeros; a leftover another writer holds counts as failed; handler: step input vs EventBridge status-change event (auction from run input and start date, reason RunTimedOut/RunAborted/the run's error), failed list written to S3, alert published to SNS once per execution (claimAlert false -> no publish), publish failure -> releaseAlert then throw, InvalidTaskInput.
+// Scenarios: leftovers (still submitted) fail with the given reason; counts; received orders, other auctions and other executions' orders excluded; failed list sorted by customer then record_id with parameters and the platform's answer; alert capped at the limit with `more` and `full_list`; no alert when all accepted; empty auction -> zeros; a leftover another writer holds counts as failed; handler: step input vs EventBridge status-change event (auction the execution closed, reason RunTimedOut/RunAborted/RunFailed/the run's error; none closed -> skipped), failed list written to S3, alert published to SNS once per execution (claimAlert false -> no publish), publish failure -> releaseAlert then throw, InvalidTaskInput.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -39,6 +39,8 @@ function setup(orders: StoredOrder[], alertLimit = 20) {
 }
 
 describe('finalizeAuction', () => {
+  beforeEach(() => jest.restoreAllMocks());
+
   it('fails the orders still submitted with the given reason and counts every outcome', async () => {
     // Arrange
     const { store, deps } = setup([
@@ -152,6 +154,23 @@ describe('finalizeAuction', () => {
 
     // Assert
     expect(run).toEqual({ summary: { auction_id: AUCTION, execution_name: 'exec-1', total: 0, accepted: 0, rejected: 0, failed: 0 }, failedNow: 0 });
+    expect(lists).toEqual([]);
+  });
+
+  it('finishes only the orders this execution submitted, not those of another run still storing the auction', async () => {
+    // Arrange: a "close now" run (exec-0) took the 21:00 auction early; the schedule's run for 21:00
+    // (exec-1) found nothing left to submit and finalizes while exec-0 still waits for its results.
+    const { store, deps, lists } = setup([
+      sub('s1', { submitted_by: 'exec-0' }),
+      sub('a1', { submitted_by: 'exec-0', status: 'accepted', result: acceptedResult('alpha', 'a1') }),
+    ]);
+
+    // Act
+    const run = await finalizeAuction(AUCTION, 'exec-1', 'NoResult', deps);
+
+    // Assert
+    expect(run).toEqual({ summary: { auction_id: AUCTION, execution_name: 'exec-1', total: 0, accepted: 0, rejected: 0, failed: 0 }, failedNow: 0 });
+    expect(store.get('alpha', 's1')).toMatchObject({ status: 'submitted', submitted_by: 'exec-0' });
     expect(lists).toEqual([]);
   });
 
@@ -273,19 +292,19 @@ describe('finalize-auction handler', () => {
   });
 
   it.each([
-    ['a timed-out "close now" run', 'TIMED_OUT', null, '{"close":"now"}', 'RunTimedOut'],
-    ['an aborted "close now" run', 'ABORTED', null, '{"close":"now"}', 'RunAborted'],
-    ['an aborted run that named its auction', 'ABORTED', null, '{"auction_id":"2026-12-01T2100Z"}', 'RunAborted'],
-    ['a failed scheduled run', 'FAILED', 'ResultsNotReady', JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: '2026-12-01T21:00:04Z', detail: {} }), 'ResultsNotReady'],
-    ['a failed run without error name', 'FAILED', null, '{"close":"now"}', 'RunFailed'],
-  ])('finalizes %s from its status event (reason %s)', async (_case, status, error, input, reason) => {
+    ['a timed-out run', 'TIMED_OUT', null, 'RunTimedOut'],
+    ['an aborted run', 'ABORTED', null, 'RunAborted'],
+    ['a failed run, with the run\'s error as reason', 'FAILED', 'ResultsNotReady', 'ResultsNotReady'],
+    ['a failed run without error name', 'FAILED', null, 'RunFailed'],
+  ])('finalizes %s from its status event, in the auction the execution closed', async (_case, status, error, reason) => {
     // Arrange
     const store = new InMemoryAuctionStore(orders());
+    await store.closeAuction(AUCTION, 'exec-1', NOW);
     const publish = jest.fn().mockResolvedValue(undefined);
     const handler = createHandler({ now: () => NOW, orders: () => store, publish });
 
     // Act
-    const summary = await handler(statusEvent({ status, error, input }), context);
+    const summary = await handler(statusEvent({ status, error }), context);
 
     // Assert
     expect(summary).toEqual({ auction_id: AUCTION, execution_name: 'exec-1', total: 3, accepted: 1, rejected: 1, failed: 1 });
@@ -294,9 +313,26 @@ describe('finalize-auction handler', () => {
     expect(publish).toHaveBeenCalledWith(expect.objectContaining({ kind: 'failed-orders', stateMachineArn: SM_ARN, summary }));
   });
 
+  it('takes the auction from what the execution closed, not from its input and start time', async () => {
+    // Arrange: "close now" at 20:15 found 21:00 closed early by another run and took 22:00.
+    const store = new InMemoryAuctionStore([...orders(), sub('n1', { auction_id: NEXT_AUCTION })]);
+    await store.closeAuction(AUCTION, 'exec-0', NOW);
+    await store.closeAuction(NEXT_AUCTION, 'exec-1', NOW);
+    const handler = createHandler({ now: () => NOW, orders: () => store, publish: jest.fn() });
+
+    // Act
+    const summary = await handler(statusEvent({ status: 'ABORTED' }), context);
+
+    // Assert
+    expect(summary).toEqual({ auction_id: NEXT_AUCTION, execution_name: 'exec-1', total: 1, accepted: 0, rejected: 0, failed: 1 });
+    expect(store.get('alpha', 'n1')).toMatchObject({ status: 'failed', reason: 'RunAborted' });
+    expect(store.get('alpha', 's1')?.status).toBe('submitted');
+  });
+
   it('publishes the alert once per execution, whoever finalizes first', async () => {
     // Arrange: the run's own finalize step, then the status rule for the same failed execution.
     const store = new InMemoryAuctionStore(orders());
+    await store.closeAuction(AUCTION, 'exec-1', NOW);
     const publish = jest.fn().mockResolvedValue(undefined);
     const handler = createHandler({ now: () => NOW, orders: () => store, publish });
 
@@ -399,13 +435,19 @@ describe('finalize-auction handler', () => {
     expect(store.get('alpha', 's1')?.status).toBe('submitted');
   });
 
-  it('refuses a status event whose run input names no auction', async () => {
+  it('skips a status event of a run that closed no auction (nothing was submitted)', async () => {
     // Arrange
     const store = new InMemoryAuctionStore(orders());
-    const handler = createHandler({ now: () => NOW, orders: () => store });
+    const publish = jest.fn();
+    const handler = createHandler({ now: () => NOW, orders: () => store, publish });
 
-    // Act / Assert
-    await expect(handler(statusEvent({ input: '{"hello":"world"}' }), context)).rejects.toMatchObject({ name: 'InvalidRunInput' });
+    // Act
+    const answer = await handler(statusEvent({ status: 'FAILED', error: 'AuctionNotClosed', input: '{"hello":"world"}' }), context);
+
+    // Assert
+    expect(answer).toEqual({ skipped: 'the run closed no auction' });
     expect(store.get('alpha', 's1')?.status).toBe('submitted');
+    expect(publish).not.toHaveBeenCalled();
+    expect(s3).toReceiveCommandTimes(PutObjectCommand, 0);
   });
 });

@@ -1,5 +1,5 @@
-// Scenarios: {"auction_id"} named (hourly and 15-minute), {"close":"now"} decided by the start time (also exactly at a gate), the schedule's event (on time, late, across midnight), invalid inputs (not a gate, bad id, wrong types, unknown shapes, bad event time) -> InvalidRunInput naming the accepted shapes.
-import { auctionOfRun, InvalidRunInput } from '../../src/auctions/run-input';
+// Scenarios: {"auction_id"} named (hourly and 15-minute), {"close":"now"} decided by the start time (also exactly at a gate), the schedule's event (on time, late, across midnight), invalid inputs (not a gate, bad id, wrong types, unknown shapes, bad event time) -> InvalidRunInput naming the accepted shapes; closesOpenAuction only for close now without a named auction.
+import { auctionOfRun, closesOpenAuction, InvalidRunInput } from '../../src/auctions/run-input';
 
 const STARTED = new Date('2026-12-01T20:15:42.000Z');
 
@@ -85,5 +85,19 @@ describe('auctionOfRun', () => {
     expect(error).toBeInstanceOf(InvalidRunInput);
     expect(error.name).toBe('InvalidRunInput');
     expect(error.message).toBe('The run input must be {"auction_id": "YYYY-MM-DDTHHMMZ"}, {"close": "now"} or the schedule\'s event');
+  });
+});
+
+describe('closesOpenAuction', () => {
+  it.each([
+    ['{"close":"now"}', { close: 'now' }, true],
+    ['a named auction', { auction_id: '2026-12-01T2100Z' }, false],
+    ['a named auction with close now (the name wins)', { auction_id: '2026-12-01T2100Z', close: 'now' }, false],
+    ['the schedule\'s event', scheduledEvent('2026-12-01T21:00:00Z'), false],
+    ['close other than now', { close: 'later' }, false],
+    ['null', null, false],
+    ['a string', 'now', false],
+  ])('tells whether the run takes the first open auction: %s', (_case, input, expected) => {
+    expect(closesOpenAuction(input)).toBe(expected);
   });
 });

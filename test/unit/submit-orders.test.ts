@@ -43,6 +43,8 @@ function setup(orders: StoredOrder[], now = NOW) {
 const sentIds = (platform: RecordingPlatform) => platform.batches.flatMap((b) => b.orders.map((o) => o.order_id));
 
 describe('submitOrders', () => {
+  beforeEach(() => jest.restoreAllMocks());
+
   it('marks the received orders of the auction and the stragglers of the past previous auction, and sends them', async () => {
     // Arrange
     const { store, platform, deps } = setup([
