@@ -58,6 +58,8 @@ export interface GraphEdge {
   /** Several labels (e.g. the routes of one integration) are separate lines. */
   readonly label?: string;
   readonly dashed?: boolean;
+  /** false: drawn, but does not place its head right of its tail (a reaction or a key's source, not a flow). */
+  readonly constraint?: boolean;
 }
 
 export interface ArchitectureGraph {
@@ -78,6 +80,8 @@ const SERVICE_BY_TYPE: Record<string, Service> = {
   'AWS::CloudWatch::Alarm': 'CloudWatch',
   'AWS::CodePipeline::Pipeline': 'CodePipeline',
 };
+
+const STORES = new Set<Service>(['DynamoDB', 'S3']);
 
 /** Construct ids that only say what kind of thing it is; the parent construct's id says which one. */
 const GENERIC_PATH_PARTS = new Set([
@@ -317,14 +321,15 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
    * 'energy-auction-dev-alerts' is drawn to the drawn stage's 'energy-auction-local-alerts': same name but
    * for one token, the stage.
    */
-  const linkTopicByName = (fromKey: Key, arn: unknown): void => {
+  const linkTopicByName = (fromKey: Key, arn: unknown, extra?: Partial<GraphEdge>): void => {
     const name = /:sns:[^"]*:([\w-]+)$/.exec(textOf(arn))?.[1];
     if (!name) return;
     for (const r of ofType('AWS::SNS::Topic')) {
       const topicName = r.resource.Properties?.TopicName;
       if (typeof topicName !== 'string') continue;
       const stage = differingToken(name, topicName);
-      if (stage !== undefined) addEdge(node(fromKey), node(r.key), { label: stage ? `${stage} stage` : undefined, dashed: true });
+      if (stage === undefined) continue;
+      addEdge(node(fromKey), node(r.key), { ...extra, label: stage ? `${stage} stage` : undefined, dashed: true });
     }
   };
 
@@ -429,10 +434,12 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
       case 'AWS::Events::Rule':
         // Whatever the pattern watches (a state machine, a pipeline) feeds the rule; the rule feeds its targets.
         linkInto(props.EventPattern, r.stackIndex, r.key, { dashed: true });
-        // Only the target ARNs: a target's RoleArn or input is not a data flow.
+        // Only the target ARNs: a target's RoleArn or input is not a data flow. A schedule starts a flow;
+        // a pattern rule reacts to one, so its targets keep their place in the flow they belong to.
         for (const target of Array.isArray(props.Targets) ? (props.Targets as { Arn?: unknown }[]) : []) {
-          if (targetsOf(r.stackIndex, target?.Arn).length > 0) link(r.key, r.stackIndex, target.Arn);
-          else linkTopicByName(r.key, target?.Arn);
+          const reaction = props.EventPattern === undefined ? {} : { constraint: false };
+          if (targetsOf(r.stackIndex, target?.Arn).length > 0) link(r.key, r.stackIndex, target.Arn, reaction);
+          else linkTopicByName(r.key, target?.Arn, reaction);
         }
         break;
       case 'AWS::SNS::Topic':
@@ -455,7 +462,9 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
         // A key whose value is a secret's: whoever reads that secret can call the API.
         for (const secret of targetsOf(r.stackIndex, props.Value)) {
           if (resources.get(secret)?.resource.Type !== 'AWS::SecretsManager::Secret') continue;
-          for (const api of apisOfKey(resources, targetsOf, r)) addEdge(node(secret), node(api), { label: 'API key', dashed: true });
+          for (const api of apisOfKey(resources, targetsOf, r)) {
+            addEdge(node(secret), node(api), { label: 'API key', dashed: true, constraint: false });
+          }
         }
         break;
     }
@@ -604,9 +613,11 @@ function assignConcerns(graph: ArchitectureGraph, calledApis: ReadonlySet<string
   for (const n of unassigned('Lambda')) {
     n.concern = incoming(n.id).find((x) => x.concern)?.concern;
   }
+  // A store several concerns share sits with the customers' API, where its data comes in.
   for (const n of graph.nodes.filter((x) => !x.concern && x.service !== 'External')) {
     const users = new Set(incoming(n.id).map((x) => x.concern));
     if (users.size === 1) n.concern = [...users][0];
+    else if (users.has('api') && STORES.has(n.service)) n.concern = 'api';
   }
 }
 
@@ -680,7 +691,11 @@ export function toDot(graph: ArchitectureGraph, title = 'Energy-auction order pi
   }
   for (const n of graph.nodes.filter((x) => !x.concern)) lines.push(`  ${nodeLine(n)}`);
   for (const e of graph.edges) {
-    const attrs = [...(e.label ? [`label=${quote(e.label)}`] : []), ...(e.dashed ? ['style=dashed'] : [])];
+    const attrs = [
+      ...(e.label ? [`label=${quote(e.label)}`] : []),
+      ...(e.dashed ? ['style=dashed'] : []),
+      ...(e.constraint === false ? ['constraint=false'] : []),
+    ];
     lines.push(`  ${quote(e.from)} -> ${quote(e.to)}${attrs.length ? ` [${attrs.join(', ')}]` : ''};`);
   }
   lines.push('}');

@@ -105,7 +105,12 @@ export class DynamoDbAuctionStore implements AuctionStore {
   }
 
   async recordOutcome(ref: OrderRef, auctionId: AuctionId, outcome: OrderOutcome, now: Date): Promise<boolean> {
-    const values: Record<string, unknown> = { ':a': auctionId, ':received': 'received', ':status': outcome.status, ':now': now.toISOString() };
+    const values: Record<string, unknown> = {
+      ':a': auctionId,
+      ...(outcome.status === 'failed' ? { ':submitted': 'submitted' } : { ':received': 'received' }),
+      ':status': outcome.status,
+      ':now': now.toISOString(),
+    };
     const sets = ['#status = :status', 'finished_at = :now'];
     const removes: string[] = [];
     if ('result' in outcome && outcome.result !== undefined) {
@@ -126,7 +131,9 @@ export class DynamoDbAuctionStore implements AuctionStore {
       TableName: this.tableName,
       Key: keyOf(ref),
       UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: 'auction_id = :a AND #status <> :received',
+      // A platform answer may replace an earlier one (a retried item, a re-run); a failure only ends a
+      // submitted order, so it never overwrites an outcome the platform gave.
+      ConditionExpression: outcome.status === 'failed' ? 'auction_id = :a AND #status = :submitted' : 'auction_id = :a AND #status <> :received',
       ExpressionAttributeNames: { '#status': 'status', ...('result' in outcome && outcome.result !== undefined ? { '#result': 'result' } : {}) },
       ExpressionAttributeValues: values,
     }));

@@ -52,3 +52,9 @@ export function gateOfScheduledTime(time: Date, periodMinutes: number): Date {
   const period = periodMinutes * 60_000;
   return new Date(Math.round(time.getTime() / period) * period);
 }
+
+/**
+ * How many auctions in a row may be closed early (each `{"close": "now"}` run closes the next open one)
+ * before a POST or a run gives up looking for an open auction: a day's worth of hourly auctions.
+ */
+export const MAX_CLOSED_AHEAD = 24;

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { DynamoDbAuctionStore } from '../adapters/dynamodb-auction-store';
-import { shiftAuction } from '../auctions/auction-id';
+import { MAX_CLOSED_AHEAD, shiftAuction } from '../auctions/auction-id';
 import { auctionOfRun, closesOpenAuction, InvalidRunInput } from '../auctions/run-input';
 import { InvalidTaskInput } from '../results/errors';
 import { dynamoDocumentClient } from '../shared/clients/dynamodb';
@@ -8,9 +8,6 @@ import { integerEnv, requireEnv } from '../shared/env';
 import { observe } from '../shared/observe';
 import { logger } from '../shared/powertools';
 import type { AuctionStore } from '../auctions/auction-store';
-
-/** How many early-closed auctions `close: now` skips before it gives up. */
-const MAX_CLOSED_AHEAD = 48;
 
 export interface CloseAuctionDeps {
   readonly store?: () => AuctionStore;

@@ -1,4 +1,4 @@
-import { type AuctionId, auctionFor, shiftAuction } from '../auctions/auction-id';
+import { type AuctionId, auctionFor, MAX_CLOSED_AHEAD, shiftAuction } from '../auctions/auction-id';
 import type { CustomerId } from '../auctions/customer';
 import { type LockedOrder, NoOpenAuctionError, OrdersLockedError } from './errors';
 import { isExpired, isLocked } from './lifecycle';
@@ -24,11 +24,10 @@ export interface IngestResult {
 }
 
 /**
- * Auctions after the one of the arrival time that a request may move to when the run closed them early.
- * More than one closed auction in a row means something is wrong; refusing (503) beats writing into a
- * closed auction, where no run would ever pick the orders up.
+ * Auctions after the one of the arrival time that a request may move to when runs closed them early.
+ * Past that, refusing (503) beats writing into a closed auction, where no run would pick the orders up.
  */
-export const MAX_AUCTIONS_AHEAD = 3;
+export const MAX_AUCTIONS_AHEAD = MAX_CLOSED_AHEAD;
 
 /**
  * Validates the whole request, then stores every order in one open auction, all or nothing: a request that

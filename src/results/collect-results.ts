@@ -28,6 +28,9 @@ export interface CollectOptions {
   readonly destination: () => { bucket: string; store: ResultStore };
 }
 
+/** Pages of one answer: 100,000 orders in batches of 1,000 take 100; far more means a loop. */
+const MAX_PAGES = 1_000;
+
 /** At most this much of a malformed answer is kept, for the run's history and the logs. */
 const EXCERPT = 300;
 
@@ -49,6 +52,7 @@ export async function collectResults(platform: AuctionPlatform, options: Collect
     const ready = answer as { orders: unknown[]; next_page?: unknown };
     orders.push(...ready.orders);
     if (ready.next_page === undefined || ready.next_page === null) break;
+    if (page >= MAX_PAGES) return { results: 'invalid', invalid: `more than ${MAX_PAGES} pages of results` };
     if (typeof ready.next_page !== 'string' || ready.next_page === '') {
       return { results: 'invalid', invalid: `page ${page}: next_page must be a string or null, got ${excerpt(ready.next_page)}` };
     }

@@ -102,12 +102,17 @@ export async function startLocalRuntime(
   const timeoutMs = options.timeoutMs ?? Number(process.env.E2E_START_TIMEOUT_MS || 120_000);
   let endpoints: Endpoints;
   try {
-    endpoints = await Promise.race([
-      waitFor('endpoints.json', async () => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Endpoints) : undefined), timeoutMs),
-      exited.then((code) => {
-        throw new Error(`local runtime exited (${code}) before it was ready`);
-      }),
-    ]);
+    // One loop watches both the file and the child, so nothing keeps polling after the child exited.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (existsSync(file)) {
+        endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
+        break;
+      }
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`local runtime exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for endpoints.json`);
+      await sleep(100);
+    }
   } catch (error) {
     await killChild(child, exited);
     rmSync(dataDir, { recursive: true, force: true });

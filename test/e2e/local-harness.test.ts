@@ -51,7 +51,7 @@ it('renames endpoints.json into place whole and leaves no temporary file', async
 it('kills and awaits the runtime when its start times out', async () => {
   const error = await startFailure(startLocalRuntime({}, {}, { assembly: FIXTURE, timeoutMs: 300 }));
 
-  expect(error.message).toContain('Timed out waiting for endpoints.json');
+  expect(error.message).toContain('Timed out after 300 ms waiting for endpoints.json');
   expect(error.pid).toBeDefined();
   expect(alive(error.pid)).toBe(false);
 });

@@ -1,4 +1,4 @@
-// Scenarios: resolves the run's auction ({"close":"now"} by started_at, {"auction_id"}, the schedule's event, AUCTION_PERIOD_MINUTES) and closes it; close now skips auctions other runs closed early (at most 48), a retry keeps its auction, a named auction closes even if closed; default store sends the control-item UpdateItem to ORDERS_TABLE_NAME; bad task input -> InvalidTaskInput, bad run input -> InvalidRunInput, nothing closed.
+// Scenarios: resolves the run's auction ({"close":"now"} by started_at, {"auction_id"}, the schedule's event, AUCTION_PERIOD_MINUTES) and closes it; close now skips auctions other runs closed early (at most 24), a retry keeps its auction, a named auction closes even if closed; default store sends the control-item UpdateItem to ORDERS_TABLE_NAME; bad task input -> InvalidTaskInput, bad run input -> InvalidRunInput, nothing closed.
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -86,8 +86,8 @@ describe('close-auction handler', () => {
     expect(first).toEqual({ auction_id: '2026-12-01T2100Z' });
   });
 
-  it('skips at most 48 closed auctions, then asks for a named one', async () => {
-    // Arrange: 48 auctions from 21:00 on closed by other runs, then 49.
+  it('skips at most 24 closed auctions, then asks for a named one', async () => {
+    // Arrange: 24 auctions from 21:00 on closed by other runs, then 25.
     const hourly = (hours: number) => {
       const iso = new Date(Date.UTC(2026, 11, 1, 21 + hours)).toISOString();
       return `${iso.slice(0, 10)}T${iso.slice(11, 13)}00Z`;
@@ -97,21 +97,21 @@ describe('close-auction handler', () => {
       for (let i = 0; i < count; i++) await store.closeAuction(hourly(i), 'exec-0', NOW);
       return store;
     };
-    const fortyEight = await closedAhead(48);
-    const fortyNine = await closedAhead(49);
+    const twentyFour = await closedAhead(24);
+    const twentyFive = await closedAhead(25);
 
     // Act
-    const run = await createHandler({ store: () => fortyEight, now: () => NOW })(task({ close: 'now' }), context);
-    const refused = createHandler({ store: () => fortyNine, now: () => NOW })(task({ close: 'now' }), context);
+    const run = await createHandler({ store: () => twentyFour, now: () => NOW })(task({ close: 'now' }), context);
+    const refused = createHandler({ store: () => twentyFive, now: () => NOW })(task({ close: 'now' }), context);
 
     // Assert
     expect(hourly(0)).toBe('2026-12-01T2100Z');
-    expect(run).toEqual({ auction_id: '2026-12-03T2100Z' });
+    expect(run).toEqual({ auction_id: '2026-12-02T2100Z' });
     await expect(refused).rejects.toMatchObject({
       name: 'InvalidRunInput',
-      message: 'The next 48 auctions are all closed already; name one with {"auction_id": ...}',
+      message: 'The next 24 auctions are all closed already; name one with {"auction_id": ...}',
     });
-    expect(await fortyNine.auctionOfExecution('exec-1')).toBeUndefined();
+    expect(await twentyFive.auctionOfExecution('exec-1')).toBeUndefined();
   });
 
   it('closes a named or scheduled auction even if another run closed it early', async () => {

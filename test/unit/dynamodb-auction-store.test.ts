@@ -293,15 +293,17 @@ describe('DynamoDbAuctionStore', () => {
     expect(withResult).toMatchObject({
       UpdateExpression: 'SET #status = :status, finished_at = :now, #result = :result, reason = :reason',
       ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
-      ExpressionAttributeValues: { ':a': AUCTION, ':received': 'received', ':status': 'failed', ':now': NOW_ISO, ':result': RESULT, ':reason': 'ResultStoreUnavailable' },
+      ConditionExpression: 'auction_id = :a AND #status = :submitted',
+      ExpressionAttributeValues: { ':a': AUCTION, ':submitted': 'submitted', ':status': 'failed', ':now': NOW_ISO, ':result': RESULT, ':reason': 'ResultStoreUnavailable' },
     });
     expect(without).toEqual({
       TableName: TABLE,
       Key: REF,
       UpdateExpression: 'SET #status = :status, finished_at = :now, reason = :reason',
-      ConditionExpression: 'auction_id = :a AND #status <> :received',
+      // A failure only ends a submitted order: it never overwrites the platform's outcome.
+      ConditionExpression: 'auction_id = :a AND #status = :submitted',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':a': AUCTION, ':received': 'received', ':status': 'failed', ':now': NOW_ISO, ':reason': 'InvalidOrderResult' },
+      ExpressionAttributeValues: { ':a': AUCTION, ':submitted': 'submitted', ':status': 'failed', ':now': NOW_ISO, ':reason': 'InvalidOrderResult' },
     });
   });
 
