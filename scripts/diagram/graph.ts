@@ -206,9 +206,13 @@ export function renderText(value: unknown, importValue: (name: string) => string
   return render(value);
 }
 
+/** Telemetry and encryption keys: every function has them, none is a data flow. */
+const PLUMBING_SERVICES = new Set(['logs', 'xray', 'kms', 'cloudwatch']);
+
 /** What an IAM action lets its principal do to a resource drawn in the graph; undefined for plumbing. */
 export function accessVerb(action: string): 'reads' | 'writes' | 'publishes' | 'sends' | undefined {
   const [service, name = ''] = action.split(':');
+  if (PLUMBING_SERVICES.has(service)) return undefined;
   if (service === 'sns' && /^(Publish|\*)/.test(name)) return 'publishes';
   if (service === 'sqs' && /^(Send|\*)/.test(name)) return 'sends';
   if (/^(Get|BatchGet|Query|Scan|List|Describe|Receive|ConditionCheck)/.test(name)) return 'reads';
@@ -333,51 +337,6 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
     }
   };
 
-  // Who may do what to which resource, from the IAM policies of the roles functions and state machines run as.
-  const principalsByRole = new Map<Key, Key[]>();
-  for (const r of [...ofType('AWS::Lambda::Function'), ...ofType('AWS::StepFunctions::StateMachine')]) {
-    const props = r.resource.Properties ?? {};
-    for (const role of targetsOf(r.stackIndex, props.Role ?? props.RoleArn)) {
-      principalsByRole.set(role, [...(principalsByRole.get(role) ?? []), r.key]);
-    }
-  }
-  /** principal node -> resource node -> verbs and S3 key prefixes the grants name. */
-  const access = new Map<string, Map<string, { verbs: Set<string>; prefixes: Set<string> }>>();
-  const grant = (principalKey: Key, stackIndex: number, statement: unknown): void => {
-    const s = statement as { Effect?: unknown; Action?: unknown; Resource?: unknown };
-    if (s?.Effect !== 'Allow') return;
-    const verbs = [s.Action].flat().filter((a): a is string => typeof a === 'string').map(accessVerb);
-    for (const resource of [s.Resource].flat()) {
-      for (const target of targetsOf(stackIndex, resource)) {
-        const [from, to] = [node(principalKey), node(target)];
-        if (!from || !to || from === to) continue;
-        const byTarget = access.get(from) ?? new Map<string, { verbs: Set<string>; prefixes: Set<string> }>();
-        const entry = byTarget.get(to) ?? { verbs: new Set<string>(), prefixes: new Set<string>() };
-        for (const verb of verbs) if (verb) entry.verbs.add(verb);
-        const prefix = /^[^/]*\/(.+)$/.exec(textOf(resource))?.[1];
-        if (nodes.get(to)?.service === 'S3' && prefix && prefix !== '*') entry.prefixes.add(prefix);
-        access.set(from, byTarget.set(to, entry));
-      }
-    }
-  };
-  for (const r of resources.values()) {
-    const props = r.resource.Properties ?? {};
-    const statements = (doc: unknown) => [(doc as { Statement?: unknown } | undefined)?.Statement ?? []].flat();
-    if (r.resource.Type === 'AWS::IAM::Policy' || r.resource.Type === 'AWS::IAM::ManagedPolicy') {
-      for (const role of targetsOf(r.stackIndex, props.Roles)) {
-        for (const principal of principalsByRole.get(role) ?? []) {
-          statements(props.PolicyDocument).forEach((s) => grant(principal, r.stackIndex, s));
-        }
-      }
-    } else if (r.resource.Type === 'AWS::IAM::Role') {
-      for (const principal of principalsByRole.get(r.key) ?? []) {
-        for (const policy of [props.Policies ?? []].flat() as { PolicyDocument?: unknown }[]) {
-          statements(policy?.PolicyDocument).forEach((s) => grant(principal, r.stackIndex, s));
-        }
-      }
-    }
-  }
-
   // REST APIs: their routes, which ones want an API key, and which are called from inside the app.
   const apiKeyRequired = new Set<string>();
   for (const r of ofType('AWS::ApiGateway::Method')) {
@@ -415,6 +374,7 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
     const props = r.resource.Properties ?? {};
     switch (r.resource.Type) {
       case 'AWS::Lambda::Function':
+        if (!node(r.key)) break; // a CDK helper
         link(r.key, r.stackIndex, props.DeadLetterConfig, { label: 'DLQ', dashed: true });
         linkEnvironment(r.key, r.stackIndex, envVariables(r.resource));
         break;
@@ -470,18 +430,21 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
     }
   }
 
-  // What the grants allow, on the edges: a grant labels the edge the references drew, or draws it.
-  for (const [from, byTarget] of access) {
-    for (const [to, { verbs, prefixes }] of byTarget) {
-      const existing = edges.get(`${from}\u0000${to}`);
-      if (existing?.label || verbs.size === 0) {
-        if (!existing && verbs.size === 0) addEdge(from, to);
-        continue;
-      }
-      const words = VERB_ORDER.filter((v) => verbs.has(v)).join(', ');
-      const label = prefixes.size > 0 ? `${words} ${[...prefixes].sort().join(', ')}` : words;
-      edges.set(`${from}\u0000${to}`, { ...existing, from, to, label });
+  // What the grants allow, on the edges: a grant labels the edge the references drew, or draws it. An edge
+  // that already says more (a route, HTTPS, DLQ) keeps its label.
+  for (const { principal, target, verbs, prefixes } of grants(resources, targetsOf, textOf)) {
+    const [from, to] = [node(principal), node(target)];
+    if (!from || !to || from === to) continue;
+    const id = `${from}\u0000${to}`;
+    const existing = edges.get(id);
+    if (existing?.label) continue;
+    if (verbs.size === 0) {
+      addEdge(from, to);
+      continue;
     }
+    const words = VERB_ORDER.filter((v) => verbs.has(v)).join(', ');
+    const label = prefixes.size > 0 ? `${words} ${[...prefixes].sort().join(', ')}` : words;
+    edges.set(id, { ...existing, from, to, label });
   }
 
   // Customers call the API the stack's ApiUrl output names; without one, every API nothing inside calls.
@@ -504,6 +467,70 @@ export function buildGraph(stacks: readonly StackTemplate[]): ArchitectureGraph 
   const graph = { nodes: [...nodes.values()], edges: [...edges.values()] };
   assignConcerns(graph, calledApis);
   return graph;
+}
+
+interface Grant {
+  /** The function or state machine whose role holds the grant. */
+  readonly principal: Key;
+  readonly target: Key;
+  readonly verbs: Set<string>;
+  /** S3 key prefixes the grant is limited to, e.g. 'results/*'. */
+  readonly prefixes: Set<string>;
+}
+
+/**
+ * What each function and state machine may do to each resource, from the Allow statements of the IAM
+ * policies (AWS::IAM::Policy, AWS::IAM::ManagedPolicy, a role's inline Policies) of the role it runs as.
+ */
+function grants(
+  resources: Map<Key, IndexedResource>,
+  targetsOf: (stackIndex: number, value: unknown) => Key[],
+  textOf: (value: unknown) => string,
+): Grant[] {
+  const principalsByRole = new Map<Key, Key[]>();
+  for (const r of resources.values()) {
+    if (r.resource.Type !== 'AWS::Lambda::Function' && r.resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const props = r.resource.Properties ?? {};
+    for (const role of targetsOf(r.stackIndex, props.Role ?? props.RoleArn)) {
+      principalsByRole.set(role, [...(principalsByRole.get(role) ?? []), r.key]);
+    }
+  }
+
+  const byPair = new Map<string, Grant>();
+  const allow = (principal: Key, stackIndex: number, document: unknown): void => {
+    for (const statement of [(document as { Statement?: unknown } | undefined)?.Statement ?? []].flat()) {
+      const s = statement as { Effect?: unknown; Action?: unknown; Resource?: unknown } | undefined;
+      if (s?.Effect !== 'Allow') continue;
+      const verbs = [s.Action].flat().map((a) => (typeof a === 'string' ? accessVerb(a) : undefined));
+      for (const resource of [s.Resource].flat()) {
+        // 'arn:...:s3:::${Bucket}/results/*' -> 'results/*'; '*' is the whole bucket.
+        const prefix = /^[^/]*\/(.+)$/.exec(textOf(resource))?.[1];
+        for (const target of targetsOf(stackIndex, resource)) {
+          const id = `${principal}\u0000${target}`;
+          const grant = byPair.get(id) ?? { principal, target, verbs: new Set<string>(), prefixes: new Set<string>() };
+          for (const verb of verbs) if (verb) grant.verbs.add(verb);
+          const isBucket = resources.get(target)?.resource.Type === 'AWS::S3::Bucket';
+          if (isBucket && prefix && prefix !== '*') grant.prefixes.add(prefix);
+          byPair.set(id, grant);
+        }
+      }
+    }
+  };
+  for (const r of resources.values()) {
+    const props = r.resource.Properties ?? {};
+    if (r.resource.Type === 'AWS::IAM::Policy' || r.resource.Type === 'AWS::IAM::ManagedPolicy') {
+      for (const role of targetsOf(r.stackIndex, props.Roles)) {
+        for (const principal of principalsByRole.get(role) ?? []) allow(principal, r.stackIndex, props.PolicyDocument);
+      }
+    } else if (r.resource.Type === 'AWS::IAM::Role') {
+      for (const principal of principalsByRole.get(r.key) ?? []) {
+        for (const policy of [props.Policies ?? []].flat()) {
+          allow(principal, r.stackIndex, (policy as { PolicyDocument?: unknown } | undefined)?.PolicyDocument);
+        }
+      }
+    }
+  }
+  return [...byPair.values()];
 }
 
 /** The REST APIs a key belongs to: its StageKeys, or the usage plans it is added to. */
@@ -638,7 +665,7 @@ const STYLE: Record<Service, { fill: string; border: string; shape?: string; sty
   External: { fill: '#F2F2F2', border: '#666666', style: 'rounded,filled,dashed' },
 };
 
-export const CLUSTERS: Record<Concern, string> = {
+const CLUSTERS: Record<Concern, string> = {
   api: 'Orders API',
   run: 'Auction run',
   platform: 'Auction platform (simulated)',
