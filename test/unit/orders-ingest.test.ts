@@ -74,13 +74,17 @@ it('stores every order of the request in the one open auction', async () => {
   expect(store.restored).toEqual([]);
 });
 
-it(`gives up after the auction of arrival and ${MAX_AUCTIONS_AHEAD} more are closed`, async () => {
+it('gives up after the auction of arrival and 24 more are closed', async () => {
   const store = new FakeStore();
-  for (const hour of ['21', '22', '23']) store.closed.add(`2026-03-10T${hour}00Z`);
-  store.closed.add('2026-03-11T0000Z');
+  // 21:00 on the 10th to 21:00 on the 11th: 25 hourly auctions, all closed early.
+  for (let h = 0; h <= 24; h++) {
+    const iso = new Date(Date.UTC(2026, 2, 10, 21 + h)).toISOString();
+    store.closed.add(`${iso.slice(0, 10)}T${iso.slice(11, 13)}00Z`);
+  }
 
   await expect(ingest(store, body('a'))).rejects.toBeInstanceOf(NoOpenAuctionError);
-  expect(store.lookedUp).toHaveLength(MAX_AUCTIONS_AHEAD + 1);
+  expect(MAX_AUCTIONS_AHEAD).toBe(24);
+  expect(store.lookedUp).toHaveLength(25);
   expect(store.written).toEqual([]);
 });
 
