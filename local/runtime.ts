@@ -82,6 +82,8 @@ export interface Endpoints {
   stepfunctions: string;
   secretsmanager: string;
   sqs: string;
+  /** SNS Publish (AWS Query protocol), as functions reach it through AWS_ENDPOINT_URL_SNS. */
+  sns: string;
   /** Queue URLs by queue name (the dead-letter queues), for @aws-sdk/client-sqs at the `sqs` endpoint. */
   queueUrls: Record<string, string>;
   slackSink: string;
@@ -371,6 +373,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       stepfunctions: awsJson.endpoint,
       secretsmanager: awsJson.endpoint,
       sqs: awsJson.endpoint,
+      sns: awsJson.endpoint,
       queueUrls: Object.fromEntries(queues.queues.map((q) => [q.name, queues.urlOf(q)])),
       slackSink: slack.url.replace(/\/services\/.*/, ''),
       stateMachineArn: machines[0]?.arn ?? '',
