@@ -3,14 +3,13 @@ import { DynamoDbOrderStore } from '../adapters/dynamodb-order-store';
 import { callerCustomer } from '../orders/caller';
 import {
   errorBody,
-  ForbiddenError,
-  OrderNotFoundError,
   OrdersRequestError,
   StorageUnavailableError,
 } from '../orders/errors';
 import { findOrder, type GetOrderDeps, orderJson, parseRecordIdParameter } from '../orders/get-order';
 import { exactDocumentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/env';
+import { json } from '../shared/http';
 import { observe } from '../shared/observe';
 import { logger } from '../shared/powertools';
 
@@ -40,11 +39,11 @@ async function getOrder(event: APIGatewayProxyEvent, deps: GetOrderDeps): Promis
     const recordId = parseRecordIdParameter(event.pathParameters?.record_id);
     const order = await findOrder(customer, recordId, deps);
     logger.info('Order read', { status: order.status, auctionId: order.auction_id });
-    return { statusCode: 200, headers: HEADERS, body: orderJson(order) };
+    return json(200, orderJson(order));
   } catch (error) {
     if (error instanceof OrdersRequestError) {
       logger.info('Request rejected', { code: error.code });
-      return json(statusOf(error), errorBody(error.code, error.message, error.details));
+      return json(error.status, errorBody(error.code, error.message, error.details));
     }
     if (error instanceof StorageUnavailableError) {
       logger.error('The order could not be read within the retry budget', error);
@@ -56,18 +55,6 @@ async function getOrder(event: APIGatewayProxyEvent, deps: GetOrderDeps): Promis
   }
 }
 
-function statusOf(error: OrdersRequestError): number {
-  if (error instanceof ForbiddenError) return 403;
-  if (error instanceof OrderNotFoundError) return 404;
-  return 400; // InvalidRecordIdError
-}
-
-// An order changes as its auction runs; no cache (browser or proxy) may keep an old answer.
-const HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
-
-function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  return { statusCode, headers: { ...HEADERS, ...headers }, body: JSON.stringify(body) };
-}
 
 export const handler: GetOrderHandler = createGetOrderHandler({
   store: new DynamoDbOrderStore({

@@ -4,20 +4,18 @@ import { DynamoDbOrderStore } from '../adapters/dynamodb-order-store';
 import { callerCustomer } from '../orders/caller';
 import {
   errorBody,
-  ForbiddenError,
   NoOpenAuctionError,
   OrdersLockedError,
   OrdersRequestError,
-  PayloadTooLargeError,
   StorageUnavailableError,
-  UnsupportedMediaTypeError,
 } from '../orders/errors';
 import { type IngestConfig, ingestOrders } from '../orders/ingest';
 import type { OrderStore } from '../orders/order-store';
 import { readJsonBody } from '../orders/request-body';
 import { DEFAULT_MAX_ORDERS_PER_REQUEST } from '../orders/schema';
 import { exactDocumentClient } from '../shared/clients/dynamodb';
-import { numberEnv, requireEnv } from '../shared/env';
+import { integerEnv, numberEnv, requireEnv } from '../shared/env';
+import { json } from '../shared/http';
 import { observe } from '../shared/observe';
 import { logger, metrics } from '../shared/powertools';
 
@@ -70,7 +68,7 @@ function knownErrorResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof OrdersRequestError) {
     if (error instanceof OrdersLockedError) metrics.addMetric('OrdersLocked', MetricUnit.Count, error.locked.length);
     logger.info('Request rejected', { code: error.code, details: error.details });
-    return json(statusOf(error), errorBody(error.code, error.message, error.details));
+    return json(error.status, errorBody(error.code, error.message, error.details));
   }
   if (error instanceof StorageUnavailableError || error instanceof NoOpenAuctionError) {
     logger.error('Orders could not be stored within the retry budget', error);
@@ -83,21 +81,6 @@ function knownErrorResponse(error: unknown): APIGatewayProxyResult {
   throw error;
 }
 
-function statusOf(error: OrdersRequestError): number {
-  if (error instanceof ForbiddenError) return 403;
-  if (error instanceof OrdersLockedError) return 409;
-  if (error instanceof PayloadTooLargeError) return 413;
-  if (error instanceof UnsupportedMediaTypeError) return 415;
-  return 400; // InvalidRequestError
-}
-
-function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  return {
-    statusCode,
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  };
-}
 
 /** HTTP header names are case-insensitive; API Gateway passes them as the client sent them. */
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {
@@ -108,12 +91,6 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
     if (key.toLowerCase() === name && values && values.length > 0) return values[0];
   }
   return undefined;
-}
-
-function integerEnv(name: string, fallback: number, min: number, max: number): number {
-  const value = numberEnv(name, fallback, min, max);
-  if (!Number.isInteger(value)) throw new Error(`Environment variable ${name} must be an integer, got ${value}`);
-  return value;
 }
 
 function auctionPeriodEnv(name: string): number {

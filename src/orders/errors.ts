@@ -14,9 +14,10 @@ export type BadRequestCode =
 /** Cap on reported details so a 1000-order garbage request does not produce a megabyte of errors. */
 export const MAX_ERROR_DETAILS = 20;
 
-/** Base of the errors a client can fix; the handler maps each subclass to one HTTP status. */
+/** Base of the errors a client can fix; each subclass is one HTTP status and one stable code. */
 export abstract class OrdersRequestError extends Error {
   abstract readonly code: string;
+  readonly status: number = 400;
   readonly details: readonly ErrorDetail[];
 
   constructor(message: string, details: readonly ErrorDetail[] = []) {
@@ -40,16 +41,19 @@ export class InvalidRequestError extends OrdersRequestError {
 /** The body is larger than the configured limit (413). */
 export class PayloadTooLargeError extends OrdersRequestError {
   readonly code = 'PAYLOAD_TOO_LARGE';
+  override readonly status = 413;
 }
 
 /** Content-Type is missing or not JSON (415). */
 export class UnsupportedMediaTypeError extends OrdersRequestError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  override readonly status = 415;
 }
 
 /** The request carries no customer (no API key id we accept): nothing may be stored without an owner (403). */
 export class ForbiddenError extends OrdersRequestError {
   readonly code = 'FORBIDDEN';
+  override readonly status = 403;
 }
 
 /** An order of the request that an auction run has taken: it is binding and can no longer change. */
@@ -67,6 +71,7 @@ const MAX_IDS_IN_MESSAGE = 10;
 /** The request names orders that were submitted to an auction (409); nothing of the request is stored. */
 export class OrdersLockedError extends OrdersRequestError {
   readonly code = 'ORDER_LOCKED';
+  override readonly status = 409;
 
   constructor(readonly locked: readonly LockedOrder[]) {
     const ids = locked.slice(0, MAX_IDS_IN_MESSAGE).map((order) => JSON.stringify(order.record_id));
@@ -93,6 +98,7 @@ export class InvalidRecordIdError extends OrdersRequestError {
  */
 export class OrderNotFoundError extends OrdersRequestError {
   readonly code = 'ORDER_NOT_FOUND';
+  override readonly status = 404;
 
   constructor() {
     super('No order with this record_id');
