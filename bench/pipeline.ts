@@ -63,6 +63,8 @@ interface Row {
   /** CloseAuction entered to SubmitOrders exited, from the parent's history. */
   closeAndSubmitSeconds: number;
   settleSeconds: number;
+  /** FetchResults (all polls and pages), the results Map, FinalizeRun: entered to exited. */
+  phases: { fetch: number; store: number; finalize: number };
   runSeconds: number;
   executions: number;
   transitions: { parent: number; children: number };
@@ -143,28 +145,29 @@ async function postOrders(ctx: BenchContext, orders: number, tag: string): Promi
   return { seconds: (performance.now() - started) / 1000, repeated };
 }
 
-/** Close-and-submit and the gate's wait, from the parent's history: it is read only until SubmitOrders exits. */
-async function closeAndSubmit(sfn: SFNClient, executionArn: string): Promise<{ closeAndSubmit: number; settle: number }> {
-  let closeEntered: number | undefined;
-  let settleEntered: number | undefined;
-  let settleExited: number | undefined;
+/** When each state of the parent was first entered and last exited, from its history. */
+async function stateTimes(sfn: SFNClient, executionArn: string): Promise<Map<string, { entered: number; exited: number }>> {
+  const times = new Map<string, { entered: number; exited: number }>();
   let nextToken: string | undefined;
   do {
     const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: false, nextToken }));
     for (const event of page.events ?? []) {
-      const at = event.timestamp?.getTime();
+      const at = event.timestamp?.getTime() ?? NaN;
       const entered = event.stateEnteredEventDetails?.name;
       const exited = event.stateExitedEventDetails?.name;
-      if (entered === 'CloseAuction') closeEntered ??= at;
-      if (entered === 'GateSettle') settleEntered ??= at;
-      if (exited === 'GateSettle') settleExited ??= at;
-      if (exited === 'SubmitOrders' && closeEntered !== undefined && at !== undefined) {
-        return { closeAndSubmit: (at - closeEntered) / 1000, settle: ((settleExited ?? 0) - (settleEntered ?? 0)) / 1000 };
-      }
+      if (entered !== undefined && !times.has(entered)) times.set(entered, { entered: at, exited: NaN });
+      if (exited !== undefined && times.has(exited)) times.get(exited)!.exited = at;
     }
     nextToken = page.nextToken;
   } while (nextToken);
-  throw new Error(`the history of ${executionArn} has no CloseAuction entered → SubmitOrders exited`);
+  return times;
+}
+
+/** Seconds from `from` entered to `to` exited; the row fails when the run never passed them. */
+function span(times: Map<string, { entered: number; exited: number }>, from: string, to = from): number {
+  const seconds = ((times.get(to)?.exited ?? NaN) - (times.get(from)?.entered ?? NaN)) / 1000;
+  if (Number.isNaN(seconds)) throw new Error(`the run's history has no ${from} entered → ${to} exited`);
+  return seconds;
 }
 
 /** True once the Slack sink got the run's alert (finalize-auction publishes to SNS, the notifier posts). */
@@ -208,7 +211,8 @@ async function measure(ctx: BenchContext, sfn: SFNClient, orders: number): Promi
     throw new Error(`run ${name}: ${num(orders)} orders posted, but the summary counts total ${summary.total}, accepted ${summary.accepted} + rejected ${summary.rejected} + failed ${summary.failed} = ${outcomes}`);
   }
 
-  const times = await closeAndSubmit(sfn, arn);
+  const times = await stateTimes(sfn, arn);
+  const storeState = [...times.keys()].find((state) => state.startsWith('StoreEachResult')) ?? 'StoreEachResult';
   const parent = await statistics(e.stepfunctions, arn);
   const children: LocalStatistics[] = [];
   for (const mapRun of (await sfn.send(new ListMapRunsCommand({ executionArn: arn }))).mapRuns ?? []) {
@@ -227,8 +231,9 @@ async function measure(ctx: BenchContext, sfn: SFNClient, orders: number): Promi
     auctionId: summary.auction_id,
     path: children.length ? `distributed, ${num(children.length)} batches` : 'inline Map',
     post,
-    closeAndSubmitSeconds: times.closeAndSubmit,
-    settleSeconds: times.settle,
+    closeAndSubmitSeconds: span(times, 'CloseAuction', 'SubmitOrders'),
+    settleSeconds: span(times, 'GateSettle'),
+    phases: { fetch: span(times, 'FetchResults'), store: span(times, storeState), finalize: span(times, 'FinalizeRun') },
     runSeconds,
     executions: all.length,
     transitions: { parent: parent.stateTransitions, children: children.reduce((s, c) => s + c.stateTransitions, 0) },
@@ -238,7 +243,7 @@ async function measure(ctx: BenchContext, sfn: SFNClient, orders: number): Promi
     summary,
     alerted,
   };
-  ctx.progress(`pipeline: ${num(orders)} orders: run ${runSeconds.toFixed(1)}s (${row.path}), close+submit ${times.closeAndSubmit.toFixed(1)}s; ` +
+  ctx.progress(`pipeline: ${num(orders)} orders: run ${runSeconds.toFixed(1)}s (${row.path}), close+submit ${row.closeAndSubmitSeconds.toFixed(1)}s; ` +
     `accepted ${summary.accepted}, rejected ${summary.rejected}, failed ${summary.failed}`);
   return row;
 }
@@ -295,11 +300,12 @@ export async function section(ctx: BenchContext): Promise<Section> {
     notes: [
       `one auction per row after a ${WARM_UP_ORDERS}-order warm-up: POST /orders in requests of ${ORDERS_PER_REQUEST} (${POSTS_IN_FLIGHT} in flight, the keys of ${Object.keys(ctx.runtime.endpoints.apiKeys).length} customers in turn, new record ids), then StartExecution \`{"close": "now"}\`; simulated platform ready at the first poll, ${REJECTED_SHARE * 100}% rejected per batch, seeded; time scale 0 (GateSettle and poll waits take no time).`,
       '"close + submit" is CloseAuction entered to SubmitOrders exited in the run\'s history (GateSettle included); "run wall time" is the execution\'s startDate to stopDate (the alert is published inside FinalizeRun; Slack delivery is asynchronous). The summary must count every posted order as accepted, rejected or failed, or the row fails.',
-      'up to 1,000 results the answer travels inline (inline Map, one execution); above it fetch-results writes them to S3 and a Distributed Map runs EXPRESS child executions of 500 results, 20 at a time; each function has at most 4 sandboxes locally.',
+      'up to 1,000 results and 100 KiB of JSON the answer travels inline (inline Map, one execution); above either fetch-results writes it to S3 and a Distributed Map runs EXPRESS child executions of 500 results, 20 at a time; each function has at most 4 sandboxes locally.',
       'history events are counted as AWS records them (local/README.md); "max events/execution" is the largest of the parent and each child, against the 25,000 of a standard execution; the payload column is the largest state input or output of any execution, against 256 KiB.',
       ...rows.map((r) =>
         `${num(r.orders)} orders (auction ${r.auctionId}): ${num(r.executions)} execution${r.executions > 1 ? 's' : ''}, ${num(r.events.total)} history events (parent ${num(r.events.parent)}${r.executions > 1 ? `, largest child ${num(r.events.childMax)}` : ''}), ` +
-        `${num(r.transitions.parent)} + ${num(r.transitions.children)} state transitions (parent + children); largest payload in ${r.maxPayloadState}; GateSettle ${seconds(r.settleSeconds)}; ` +
+        `${num(r.transitions.parent)} + ${num(r.transitions.children)} state transitions (parent + children); largest payload in ${r.maxPayloadState}; GateSettle ${seconds(r.settleSeconds)}, ` +
+        `FetchResults ${seconds(r.phases.fetch)}, results Map ${seconds(r.phases.store)}, FinalizeRun ${seconds(r.phases.finalize)}; ` +
         `${r.post.repeated} POST${r.post.repeated === 1 ? '' : 's'} repeated; alert ${r.alerted ? 'in the Slack sink' : `NOT in the Slack sink after ${ALERT_WAIT_MS / 1000} s`}.`),
       ...failures.map((f) => `FAILED ${f}`),
     ],

@@ -87,6 +87,7 @@ async function main(): Promise<void> {
   const timeoutMs = Number(arg('--timeout') ?? 3600) * 1000;
   const started = Date.now();
   let lastState = '';
+  let waited = 0;
   let described: DescribeExecutionCommandOutput;
   for (;;) {
     described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -97,8 +98,10 @@ async function main(): Promise<void> {
       const event = history.events?.find((e) => e.stateEnteredEventDetails);
       const entered = event?.stateEnteredEventDetails?.name ?? '';
       if (entered && entered !== lastState) {
-        // A Wait means the platform had no results yet; say so, since the pause can be long at time scale 1.
-        const note = event?.type === 'WaitStateEntered' ? ' results not ready yet, waiting (LOCAL_TIME_SCALE=0 on npm start skips waits)' : '';
+        // Say why a Wait pauses, since the pause can be long at time scale 1. The first Wait of a run
+        // lets POSTs in flight at the gate finish; later ones mean the platform had no results yet.
+        const why = event?.type !== 'WaitStateEntered' ? undefined : waited++ === 0 ? 'letting POSTs in flight at the gate finish' : 'results not ready yet';
+        const note = why ? ` ${why}, waiting (LOCAL_TIME_SCALE=0 on npm start skips waits)` : '';
         console.log(`  ... ${entered} (${Math.round((Date.now() - started) / 1000)}s)${note}`);
       }
       lastState = entered;

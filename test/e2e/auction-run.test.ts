@@ -2,6 +2,8 @@
 import { DescribeExecutionCommand, ExecutionDoesNotExist, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
   alertsFor,
+  type Answer,
+  type ApiOrder,
   auctionAfter,
   getOrder,
   historyOf,
@@ -65,22 +67,26 @@ describe('two orders through one run', () => {
   // Decimal digits that a binary float would not keep: they must reach S3 exactly as sent.
   const orders: OrderInput[] = [
     { record_id: uniqueId('two-a'), parameter_1: 'abc', parameter_2: '2.1' },
-    { record_id: uniqueId('two-b'), parameter_1: 'def', parameter_2: '12345678901234567.25' },
+    { record_id: uniqueId('two-b'), parameter_1: 'def', parameter_2: '0.1000000000000000055511151231257827' },
   ];
+  let posted: Answer;
+  let before: ApiOrder[];
   let auctionId: string;
   let run: Run;
 
   beforeAll(async () => {
-    const posted = await postOrders(system, 'alpha', orders);
-    expect([posted.status, posted.json]).toEqual([201, { accepted: 2 }]);
-    auctionId = (await orderOf(system, 'alpha', orders[0].record_id)).auction_id;
+    posted = await postOrders(system, 'alpha', orders);
+    before = await Promise.all(orders.map((o) => orderOf(system, 'alpha', o.record_id)));
+    auctionId = before[0].auction_id;
     run = await runAuction(system, { close: 'now' }, 'two-orders');
   });
 
-  it('POSTs the orders into the open auction as received', async () => {
-    // The auction the run closes: the orders went to the open one, and the run took exactly that one.
-    expect(run.summary?.auction_id).toBe(auctionId);
+  it('POSTs the orders into the open auction as received, and the run takes that auction', () => {
+    expect([posted.status, posted.json]).toEqual([201, { accepted: 2 }]);
+    expect(before.map((o) => [o.status, o.auction_id])).toEqual([['received', auctionId], ['received', auctionId]]);
+    // Hourly gates: the auction is named after a full hour.
     expect(auctionId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}00Z$/);
+    expect(run.summary?.auction_id).toBe(auctionId);
   });
 
   it('outputs the summary: 2 orders, rejected share 0.5 -> 1 accepted and 1 rejected', () => {
