@@ -1,4 +1,4 @@
-// Scenarios: the dead-letter queue answers the SQS API (@aws-sdk/client-sqs: GetQueueUrl, SendMessage, ReceiveMessage with visibility timeout, DeleteMessage, unknown queue); Slack webhook down (connection reset) and answering 429 always -> the notifier retries, Lambda retries the async invocation, and the alert lands in the dead-letter queue (read with @aws-sdk/client-sqs, Lambda's DLQ attributes); Slack recovering after a few 429s -> the alert is delivered once and the DLQ stays empty.
+// Scenarios: the dead-letter queue answers the SQS API (@aws-sdk/client-sqs: GetQueueUrl, SendMessage, ReceiveMessage with visibility timeout, DeleteMessage, unknown queue); Slack webhook down (connection reset) and answering 429 always -> the notifier posts 4 times per invocation, Lambda invokes it 3 times, and the run's alert lands in the dead-letter queue (read with @aws-sdk/client-sqs, with Lambda's DLQ attributes); Slack recovering after a few 429s -> the alert is delivered once and the DLQ stays empty.
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -8,51 +8,38 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { join } from 'node:path';
-import { loadStack, resourcesOfType } from '../../local/assembly';
-import { FaultRuntime, runToEnd, slackMessages, startFaultRuntime, waitFor } from './harness';
-import { E2E_ASSEMBLY, ROOT } from './paths';
+import { slackMessages, waitFor } from './harness';
+import { makeOrders, postOrders, runAuction, startSystem, type System, uniqueId } from './lifecycle';
 
-let runtime: FaultRuntime;
+// slack-notifier's SLACK_MAX_ATTEMPTS, and Lambda's first invocation plus MaximumRetryAttempts 2.
+const POSTS_PER_INVOCATION = 4;
+const INVOCATIONS = 3;
+
+let runtime: System;
 let queueUrl: string;
-
-/** The notifier's retry settings, from the template the runtime runs: attempts per invocation and Lambda's async retries. */
-function notifierRetries(): { postsPerInvocation: number; invocations: number } {
-  const { template } = loadStack(join(ROOT, E2E_ASSEMBLY), 'Local');
-  const [[id, fn]] = resourcesOfType(template, 'AWS::Lambda::Function').filter(
-    ([, f]) => (f.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables?.POWERTOOLS_SERVICE_NAME === 'slack-notifier',
-  );
-  const invokeConfig = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => JSON.stringify(c.Properties?.FunctionName).includes(id));
-  const variables = (fn.Properties?.Environment as { Variables: Record<string, string> }).Variables;
-  return {
-    postsPerInvocation: Number(variables.SLACK_MAX_ATTEMPTS),
-    invocations: 1 + Number(invokeConfig?.[1].Properties?.MaximumRetryAttempts ?? 2),
-  };
-}
 
 async function queueDepth(): Promise<number> {
   const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
   return Number(Attributes?.ApproximateNumberOfMessages);
 }
 
-/** A run with one rejected order publishes exactly one failed-orders alert naming the run. */
-async function runWithOneAlert(name: string): Promise<void> {
-  const run = await runToEnd(runtime.sfn, runtime.endpoints.stateMachineArn, name);
-  expect(run.status).toBe('SUCCEEDED');
-  expect(JSON.parse(String(run.output))).toMatchObject({ rejected: 1 });
+/** A run of 2 orders, 1 of them rejected (share 0.5): it publishes exactly one failed-orders alert naming the run. */
+async function runWithOneAlert(label: string): Promise<string> {
+  expect((await postOrders(runtime, 'default', makeOrders(uniqueId(label), 2))).status).toBe(201);
+  const run = await runAuction(runtime, { close: 'now' }, label);
+  expect(run.summary).toMatchObject({ total: 2, rejected: 1 });
+  return run.name;
 }
 
 beforeAll(async () => {
-  runtime = await startFaultRuntime({
-    'fetch-results': { AUCTION_READY_PROBABILITY: '1', AUCTION_ORDER_COUNT: '2', AUCTION_REJECTED_SHARE: '0.5', AUCTION_SEED: 'faults-slack' },
-  });
+  runtime = await startSystem({ inProcess: true, faultInjection: true });
   const urls = Object.entries(runtime.endpoints.queueUrls).filter(([name]) => /dlq|dead/i.test(name));
   expect(urls).toHaveLength(1);
   queueUrl = urls[0][1];
 });
 
 afterEach(async () => {
-  await runtime.faults.clear();
+  await runtime.faults!.clear();
   await runtime.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
 });
 
@@ -65,15 +52,13 @@ describe.each([
   ['answering 429', 429],
 ])('Slack webhook %s for good', (_label, status) => {
   it('retries in the notifier and in Lambda, then keeps the alert in the dead-letter queue', async () => {
-    const { postsPerInvocation, invocations } = notifierRetries();
-    const name = `faults-slack-${status}-${Date.now()}`;
-    runtime.faults.slack({ status, times: 'always' });
+    runtime.faults!.slack({ status, times: 'always' });
 
-    await runWithOneAlert(name);
+    const name = await runWithOneAlert(`slack-${status}`);
     await waitFor('the alert in the dead-letter queue', async () => ((await queueDepth()) === 1 ? true : undefined), 60_000);
 
-    const posts = runtime.faults.slackPosts();
-    expect(posts).toHaveLength(postsPerInvocation * invocations);
+    const posts = runtime.faults!.slackPosts();
+    expect(posts).toHaveLength(POSTS_PER_INVOCATION * INVOCATIONS);
     expect(posts.every((p) => p.status === status)).toBe(true);
     expect((await slackMessages(runtime)).filter((m) => JSON.stringify(m.body).includes(name))).toHaveLength(0);
 
@@ -84,7 +69,7 @@ describe.each([
     // Lambda's dead letter: the SNS event as the body, the failure in message attributes.
     const event = JSON.parse(String(Messages[0].Body));
     expect(event.Records[0].Sns.Message).toContain(name);
-    expect(JSON.parse(event.Records[0].Sns.Message)).toMatchObject({ kind: 'failed-orders', executionName: name });
+    expect(JSON.parse(event.Records[0].Sns.Message)).toMatchObject({ kind: 'failed-orders', summary: { execution_name: name, total: 2, rejected: 1 } });
     expect(Messages[0].MessageAttributes).toMatchObject({
       RequestID: { DataType: 'String', StringValue: expect.stringMatching(/^[0-9a-f-]{36}$/) },
       ErrorCode: { DataType: 'Number', StringValue: '200' },
@@ -94,19 +79,17 @@ describe.each([
 });
 
 it('delivers the alert once Slack stops answering 429, crossing a Lambda retry, and leaves the dead-letter queue empty', async () => {
-  const { postsPerInvocation } = notifierRetries();
-  const failures = postsPerInvocation + 1; // the whole first invocation and the first post of the retry
-  const name = `faults-slack-recovers-${Date.now()}`;
-  runtime.faults.slack({ status: 429, times: failures });
+  const failures = POSTS_PER_INVOCATION + 1; // the whole first invocation and the first post of the retry
+  runtime.faults!.slack({ status: 429, times: failures });
 
-  await runWithOneAlert(name);
+  const name = await runWithOneAlert('slack-recovers');
   const delivered = await waitFor('the alert in Slack', async () => {
     const messages = (await slackMessages(runtime)).filter((m) => JSON.stringify(m.body).includes(name));
     return messages.length > 0 ? messages : undefined;
   }, 60_000);
 
   expect(delivered).toHaveLength(1);
-  const posts = runtime.faults.slackPosts();
+  const posts = runtime.faults!.slackPosts();
   expect(posts.map((p) => p.status)).toEqual([...Array(failures).fill(429), 200]);
   expect(await queueDepth()).toBe(0);
 });
