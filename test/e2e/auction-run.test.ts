@@ -1,8 +1,10 @@
-// Scenarios: a run of an auction without orders succeeds quietly (summary of zeros, no alert, no results); two orders POSTed, run with {"close": "now"} -> GET shows each final status (accepted with result and result_key, rejected with the platform's answer), S3 holds exactly the accepted one under results/auction=<id>/customer=<customer>/<record_id>.json with parameter_2's exact digits, ONE Slack alert lists exactly the rejected one, the full list is in S3 and the run's output is the summary (rejected share 0.5 -> 1 of 2); the Step Functions API lists the run, returns its history in order and answers ExecutionDoesNotExist; a run with an input naming no auction fails with AuctionNotClosed and the status rule alerts it.
+// Scenarios: a run of an auction without orders succeeds quietly (summary of zeros, no alert, no results); two orders POSTed, run with {"close": "now"} -> GET shows each final status (accepted with result and result_key, rejected with the platform's answer), S3 holds exactly the accepted one under results/auction=<id>/customer=<customer>/<record_id>.json with parameter_2's exact digits, ONE Slack alert lists exactly the rejected one, the full list is in S3 and the run's output is the summary (rejected share 0.5 -> 1 of 2); the Step Functions API lists the run, returns its history in order and answers ExecutionDoesNotExist; the hourly schedule's event runs the auction of its gate closure; a run with an input naming no auction fails with AuctionNotClosed and the status rule alerts it.
 import { DescribeExecutionCommand, ExecutionDoesNotExist, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
   alertsFor,
+  auctionIdOf,
   type Answer,
+  GATE_PERIOD_MS,
   type ApiOrder,
   auctionAfter,
   getOrder,
@@ -168,6 +170,28 @@ describe('two orders through one run', () => {
     const unknown = run.executionArn.replace(run.name, 'no-such-run');
 
     await expect(system.sfn.send(new DescribeExecutionCommand({ executionArn: unknown }))).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+  });
+});
+
+describe('a run started by the hourly schedule', () => {
+  it('runs the auction whose gate closure is the scheduled time', async () => {
+    // EventBridge delivers the cron time with second precision, at or a little after the full hour.
+    const gate = new Date(Math.floor(Date.now() / GATE_PERIOD_MS) * GATE_PERIOD_MS);
+    const event = {
+      version: '0',
+      id: uniqueId('event'),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: new Date(gate.getTime() + 3000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: 'eu-west-1',
+      resources: ['arn:aws:events:eu-west-1:000000000000:rule/schedule'],
+      detail: {},
+    };
+
+    const run = await runAuction(system, event, 'scheduled');
+
+    expect(run.summary).toEqual({ auction_id: auctionIdOf(gate), execution_name: run.name, total: 0, accepted: 0, rejected: 0, failed: 0 });
   });
 });
 

@@ -1,7 +1,7 @@
-// Scenarios: every bad-input corpus case sent over real HTTP to the local API with the API key -> 201 or the expected 4xx with the SPEC error shape (the handler's, or the request validator's gateway response), never 5xx; the table then holds exactly the accepted cases' ids; a fast-check property (fixed seed) of random bodies over HTTP -> never 5xx, and only orders of 201 answers are stored.
+// Scenarios: every bad-input corpus case sent over real HTTP to the local API with a customer's API key -> 201 or the expected 4xx with the SPEC error shape (the handler's, or the request validator's gateway response), never 5xx; the table then holds exactly the accepted cases' orders, all of that customer and `received`, and GET answers each with the exact decimal value of parameter_2 the case expects; a fast-check property (fixed seed) of random bodies over HTTP -> never 5xx, and only orders of 201 answers are stored.
 import fc from 'fast-check';
 import { type BadInputCase, badInputCorpus, bodyBytes, contentTypeHeader, expectedStoredIds } from '../fixtures/bad-input/corpus';
-import { LocalRuntime, scanIds, startLocalRuntime } from './harness';
+import { getOrder, keyOf, rawParameter2, scanOrders, startSystem, type System } from './lifecycle';
 
 interface Answer {
   readonly status: number;
@@ -21,12 +21,22 @@ const THROUGH_GATEWAY: Record<string, { readonly status: 201; readonly stored: s
   'invalid UTF-8 bytes in a string': { status: 201, stored: ['refused-bad-utf8-\uFFFD('] },
 };
 
-let runtime: LocalRuntime;
+let runtime: System;
 const answers = new Map<string, Answer>();
+
+/** A decimal number's value as `<sign><digits>e<exponent>` without redundant zeros, so 1.5E+3 equals 1500. */
+function canonicalDecimal(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) throw new Error(`not a decimal number: ${text}`);
+  const digits = `${m[2]}${m[3] ?? ''}`.replace(/^0+/, '');
+  if (digits === '') return '0';
+  const exponent = Number(m[4] ?? 0) - (m[3]?.length ?? 0) + (digits.length - digits.replace(/0+$/, '').length);
+  return `${m[1]}${digits.replace(/0+$/, '')}e${exponent}`;
+}
 
 /** POSTs raw bytes, so BOMs, invalid UTF-8 and a missing Content-Type reach the API exactly as written. */
 async function send(body: Buffer, contentType: string | undefined): Promise<Answer> {
-  const headers: Record<string, string> = { 'x-api-key': runtime.endpoints.apiKey };
+  const headers: Record<string, string> = { 'x-api-key': keyOf(runtime, 'alpha') };
   if (contentType !== undefined) headers['content-type'] = contentType;
   const res = await fetch(`${runtime.endpoints.api}/orders`, { method: 'POST', headers, body });
   const text = await res.text();
@@ -50,7 +60,7 @@ function expectErrorShape(answer: Answer): void {
 }
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime();
+  runtime = await startSystem();
   // In corpus order, one at a time, against one table: the final contents are the sum of all cases.
   for (const testCase of badInputCorpus) answers.set(testCase.name, await send(bodyBytes(testCase), contentTypeHeader(testCase)));
 });
@@ -71,11 +81,23 @@ describe.each(badInputCorpus.map((testCase) => [testCase.name, testCase] as cons
   });
 });
 
-test('the table holds exactly the orders of the accepted cases', async () => {
-  const stored = await scanIds(runtime.dynamodb, runtime.endpoints.tableName);
+test('the table holds exactly the orders of the accepted cases, as the calling customer\'s received orders', async () => {
+  const items = await scanOrders(runtime);
   const expected = [...expectedStoredIds(), ...Object.values(THROUGH_GATEWAY).flatMap((c) => c.stored)];
 
-  expect([...stored].sort()).toEqual(expected.sort());
+  expect(items.map((o) => o.record_id).sort()).toEqual(expected.sort());
+  expect(new Set(items.map((o) => `${o.customer} ${o.status}`))).toEqual(new Set(['alpha received']));
+});
+
+test('GET answers the exact decimal value of each accepted case\'s parameter_2', async () => {
+  const cases = badInputCorpus.flatMap((c) => Object.entries(c.expectNumbers ?? {}));
+  expect(cases.length).toBeGreaterThan(3);
+
+  for (const [recordId, number] of cases) {
+    const answer = await getOrder(runtime, 'alpha', recordId);
+    expect([recordId, answer.status]).toEqual([recordId, 200]);
+    expect([recordId, canonicalDecimal(rawParameter2(answer.text)!)]).toEqual([recordId, canonicalDecimal(number)]);
+  }
 });
 
 test('property: random bodies over HTTP never get a 5xx, and only orders of 201 answers are stored', async () => {
@@ -124,7 +146,7 @@ test('property: random bodies over HTTP never get a 5xx, and only orders of 201 
   // The property exercised both sides: accepted and refused bodies.
   expect(statuses).toContain(201);
   expect(statuses).toContain(400);
-  const stored = [...(await scanIds(runtime.dynamodb, runtime.endpoints.tableName))].filter((id) => id.startsWith(prefix));
+  const stored = (await scanOrders(runtime)).map((o) => o.record_id).filter((id) => id.startsWith(prefix));
   // Every accepted order is stored; nothing from a refused request is (unless an accepted request sent the same id).
   expect([...accepted].filter((id) => !stored.includes(id))).toEqual([]);
   expect(stored.filter((id) => !accepted.has(id))).toEqual([]);

@@ -1,8 +1,18 @@
-// Scenarios: a state payload of exactly 256 KiB passes and one byte more fails the execution with States.DataLimitExceeded, which Retry and Catch (States.ALL) do not handle, for a task result and for a Pass state's Parameters; the pipeline with a big inline answer (ORDERS_INLINE_LIMIT raised) fails with States.DataLimitExceeded at FetchResults; 1 order and exactly ORDERS_INLINE_LIMIT (1000) orders take the inline Map, 1001 orders the Distributed Map, and all three succeed; the failed run is alerted.
-import { GetExecutionHistoryCommand, HistoryEvent } from '@aws-sdk/client-sfn';
+// Scenarios: a state payload of exactly 256 KiB passes and one byte more fails the execution with States.DataLimitExceeded, which Retry and Catch (States.ALL) do not handle, for a task result and for a Pass state's Parameters; a run of as many results as fetch-results keeps inline (RESULTS_INLINE_LIMIT, lowered to 2 here) takes the inline Map and one more takes the S3 hand-over and the Distributed Map, both storing every result; 500 results with 128-character ids are too many bytes to keep inline and go through S3 too, every state payload below 256 KiB; an accepted order whose parameter_2 is beyond 2^53 (a known finding) ends accepted.
 import { setQuiet } from '../../local/log';
 import { LocalStateMachine, PAYLOAD_LIMIT, type Execution } from '../../local/state-machine';
-import { FaultRuntime, runToEnd, slackMessages, startFaultRuntime, waitFor } from './harness';
+import {
+  historyOf,
+  localStatistics,
+  makeOrders,
+  orderOf,
+  type OrderInput,
+  postUntilAccepted,
+  runAuction,
+  startSystem,
+  type System,
+  uniqueId,
+} from './lifecycle';
 
 const FN = 'arn:aws:lambda:eu-west-1:000000000000:function:limits';
 
@@ -73,63 +83,64 @@ describe('the 256 KiB payload limit', () => {
   });
 });
 
-describe('the pipeline at and around the inline limit', () => {
-  let runtime: FaultRuntime;
-  const auction = (orders: number, extra: Record<string, string> = {}) => ({
-    AUCTION_READY_PROBABILITY: '1',
-    AUCTION_ORDER_COUNT: String(orders),
-    AUCTION_REJECTED_SHARE: '0',
-    AUCTION_MALFORMED_PROBABILITY: '0',
-    AUCTION_SEED: 'e2e-limits',
-    ...extra,
-  });
-  const types = async (executionArn: string): Promise<string[]> => {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await runtime.sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, includeExecutionData: false }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events.map((e) => String(e.type));
+describe('the run at and around the inline limit', () => {
+  let system: System;
+  const mapOf = async (executionArn: string) => {
+    const types = new Set((await historyOf(system, executionArn, false)).map((e) => e.type));
+    return types.has('MapRunStarted') ? 'distributed' : types.has('MapIterationStarted') ? 'inline' : 'none';
   };
 
   beforeAll(async () => {
-    runtime = await startFaultRuntime();
+    system = await startSystem({ inProcess: true });
   });
 
   afterAll(async () => {
-    await runtime?.stop();
+    await system?.stop();
   });
 
   it.each([
-    [1, 'inline'],
-    [1000, 'inline'],
-    [1001, 'distributed'],
-  ])('stores %i order(s) through the %s Map', async (orders, path) => {
-    runtime.setFunctionEnv('fetch-results', auction(orders));
-    const name = `e2e-limits-${orders}-${Date.now()}`;
+    [2, 'inline'],
+    [3, 'distributed'],
+  ])('stores %i results through the %s Map when 2 may travel inline', async (count, path) => {
+    system.setFunctionEnv('fetch-results', { RESULTS_INLINE_LIMIT: '2' });
+    system.setFunctionEnv('auction-platform', { PLATFORM_REJECTED_SHARE: '0' });
+    const orders = makeOrders(uniqueId(`inline-${count}`), count);
+    await postUntilAccepted(system, 'default', orders);
 
-    const run = await runToEnd(runtime.sfn, runtime.endpoints.stateMachineArn, name);
+    const run = await runAuction(system, { close: 'now' }, `limit-${count}`);
 
-    expect(run.status).toBe('SUCCEEDED');
-    expect(JSON.parse(String(run.output))).toEqual({ executionName: name, total: orders, stored: orders, rejected: 0, failed: 0 });
-    const seen = await types(String(run.executionArn));
-    expect(seen.includes('MapRunStarted')).toBe(path === 'distributed');
-    expect(seen.includes('MapIterationStarted')).toBe(path === 'inline');
+    expect(run.summary).toMatchObject({ total: count, accepted: count, rejected: 0, failed: 0 });
+    expect(await mapOf(run.executionArn)).toBe(path);
+    for (const order of orders) expect((await orderOf(system, 'default', order.record_id)).status).toBe('accepted');
   });
 
-  it('fails with States.DataLimitExceeded when a large answer is kept inline', async () => {
-    runtime.setFunctionEnv('fetch-results', auction(10_000, { ORDERS_INLINE_LIMIT: '100000' }));
-    const name = `e2e-limits-inline-${Date.now()}`;
+  it('hands 500 results with 128-character ids over through S3 (too many bytes inline), every state payload below 256 KiB', async () => {
+    system.setFunctionEnv('fetch-results', {});
+    // All rejected: the cheapest results to store, and each carries the platform's reason.
+    system.setFunctionEnv('auction-platform', { PLATFORM_REJECTED_SHARE: '1' });
+    const prefix = uniqueId('long-ids');
+    const orders = makeOrders(prefix, 500).map((o) => ({ ...o, record_id: `${o.record_id}-`.padEnd(128, 'x') }));
+    await postUntilAccepted(system, 'default', orders);
 
-    const run = await runToEnd(runtime.sfn, runtime.endpoints.stateMachineArn, name);
+    const run = await runAuction(system, { close: 'now' }, 'long-ids', 300_000);
 
-    expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('States.DataLimitExceeded');
-    expect(run.cause).toContain("'FetchResults'");
-    // The failed-execution rule alerts as for any failed run (awaited, so the runtime does not stop mid-delivery).
-    const alert = await waitFor('the failed-run alert', async () => (await slackMessages(runtime)).find((m) => JSON.stringify(m.body).includes(name)));
-    expect(JSON.stringify(alert.body)).toContain('States.DataLimitExceeded');
+    expect(run.summary).toMatchObject({ total: 500, accepted: 0, rejected: 500, failed: 0 });
+    expect(await mapOf(run.executionArn)).toBe('distributed');
+    expect((await localStatistics(system, run.executionArn)).maxStatePayloadBytes).toBeLessThan(PAYLOAD_LIMIT);
+  });
+
+  // Known finding: the platform answers cleared_volume as a JSON number (parameter_2 as a float); beyond 2^53
+  // store-result cannot write it to the order (the document client refuses unsafe integers), calls that
+  // OrderStoreUnavailable, retries it, and the order ends failed with NoResult although its result was stored.
+  it.failing('accepts an order whose parameter_2 is beyond 2^53', async () => {
+    system.setFunctionEnv('fetch-results', {});
+    system.setFunctionEnv('auction-platform', { PLATFORM_REJECTED_SHARE: '0' });
+    const order: OrderInput = { record_id: uniqueId('huge'), parameter_1: 'huge', parameter_2: '9007199254740993' };
+    await postUntilAccepted(system, 'default', [order]);
+
+    const run = await runAuction(system, { close: 'now' }, 'huge');
+
+    expect(run.summary).toMatchObject({ total: 1, accepted: 1, failed: 0 });
+    expect((await orderOf(system, 'default', order.record_id)).status).toBe('accepted');
   });
 });

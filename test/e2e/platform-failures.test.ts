@@ -2,6 +2,7 @@
 import {
   alertsFor,
   type Customer,
+  historyOf,
   isOrdersAlert,
   isStatusAlert,
   listedOrders,
@@ -94,6 +95,10 @@ describe('a platform answering malformed results', () => {
   it('fails the run with InvalidAuctionResults at the first answer, storing nothing', async () => {
     expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'InvalidAuctionResults' });
     expect((await statesEntered(system, run.executionArn)).filter((s) => s === 'FetchResults')).toHaveLength(1);
+    // fetch-results hands on an excerpt of what the platform said, for the history and the logs.
+    const exited = (await historyOf(system, run.executionArn)).find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === 'FetchResults');
+    const answer = (JSON.parse(String(exited?.stateExitedEventDetails?.output)) as { auction: { results: unknown; invalid: string } }).auction;
+    expect(answer).toEqual({ results: 'invalid', invalid: expect.stringMatching(/^page 1: \{"results":/) });
     expect((await listKeys(system, system.endpoints.bucketName, `results/auction=${auctionId}/`)).keys).toEqual([]);
   });
 

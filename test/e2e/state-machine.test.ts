@@ -34,7 +34,7 @@ it('returns [] for a filter that matches nothing, as AWS does', async () => {
     States: { Split: { Type: 'Pass', Parameters: { 'failed.$': "$.results[?(@.status == 'failed')]", 'n.$': "States.ArrayLength($.results[?(@.status == 'failed')])" }, End: true } },
   });
 
-  const e = await runToEnd(m, { results: [{ status: 'stored' }] });
+  const e = await runToEnd(m, { results: [{ status: 'accepted' }] });
 
   expect(e.status).toBe('SUCCEEDED');
   expect(JSON.parse(String(e.output))).toEqual({ failed: [], n: 0 });
