@@ -7,10 +7,12 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { localClientConfig } from '../local/aws-clients';
 import type { SlackMessage } from '../local/emulators/slack-sink';
-import type { RunSummary } from '../src/auctions/run';
+import type { FailedOrder, RunSummary } from '../src/auctions/run';
 import { MAX_AUCTIONS_AHEAD } from '../src/orders/ingest';
+import { runFileKey } from '../src/results/result-key';
 import { ordersBody } from './http-load';
 import type { BenchContext, Section } from './section';
 import { bytes, num } from './table';
@@ -72,6 +74,8 @@ interface Row {
   maxPayload: number;
   maxPayloadState: string;
   summary: RunSummary;
+  /** Failed orders by reason, from the run's full failed list in S3. */
+  failedReasons: Record<string, number>;
   alerted: boolean;
 }
 
@@ -170,6 +174,25 @@ function span(times: Map<string, { entered: number; exited: number }>, from: str
   return seconds;
 }
 
+/** Why orders failed: finalize-auction's full list of the run (`runs/.../failed-orders.json`), counted by reason. */
+export async function failureReasons(ctx: BenchContext, summary: RunSummary): Promise<Record<string, number>> {
+  if (summary.failed === 0) return {};
+  const e = ctx.runtime.endpoints;
+  const s3 = new S3Client({ ...localClientConfig(e.s3), forcePathStyle: true });
+  const key = runFileKey(summary.auction_id, summary.execution_name, 'failed-orders.json');
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: e.bucketName, Key: key }));
+    const failed = (JSON.parse(await object.Body!.transformToString()) as FailedOrder[]).filter((o) => o.status === 'failed');
+    const reasons: Record<string, number> = {};
+    for (const order of failed) reasons[order.reason ?? '(none)'] = (reasons[order.reason ?? '(none)'] ?? 0) + 1;
+    return reasons;
+  } catch (error) {
+    return { [`(s3://${e.bucketName}/${key} not read: ${error instanceof Error ? error.name : String(error)})`]: summary.failed };
+  } finally {
+    s3.destroy();
+  }
+}
+
 /** True once the Slack sink got the run's alert (finalize-auction publishes to SNS, the notifier posts). */
 async function alertArrived(ctx: BenchContext, auctionId: string): Promise<boolean> {
   const deadline = Date.now() + ALERT_WAIT_MS;
@@ -226,6 +249,7 @@ async function measure(ctx: BenchContext, sfn: SFNClient, orders: number): Promi
   const all = [parent, ...children];
   const largest = all.reduce((a, b) => (b.maxStatePayloadBytes > a.maxStatePayloadBytes ? b : a));
   const alerted = await alertArrived(ctx, summary.auction_id);
+  const failedReasons = await failureReasons(ctx, summary);
   const row: Row = {
     orders,
     auctionId: summary.auction_id,
@@ -241,6 +265,7 @@ async function measure(ctx: BenchContext, sfn: SFNClient, orders: number): Promi
     maxPayload: largest.maxStatePayloadBytes,
     maxPayloadState: largest.maxStatePayloadState ?? '',
     summary,
+    failedReasons,
     alerted,
   };
   ctx.progress(`pipeline: ${num(orders)} orders: run ${runSeconds.toFixed(1)}s (${row.path}), close+submit ${row.closeAndSubmitSeconds.toFixed(1)}s; ` +
@@ -306,6 +331,7 @@ export async function section(ctx: BenchContext): Promise<Section> {
         `${num(r.orders)} orders (auction ${r.auctionId}): ${num(r.executions)} execution${r.executions > 1 ? 's' : ''}, ${num(r.events.total)} history events (parent ${num(r.events.parent)}${r.executions > 1 ? `, largest child ${num(r.events.childMax)}` : ''}), ` +
         `${num(r.transitions.parent)} + ${num(r.transitions.children)} state transitions (parent + children); largest payload in ${r.maxPayloadState}; GateSettle ${seconds(r.settleSeconds)}, ` +
         `FetchResults ${seconds(r.phases.fetch)}, results Map ${seconds(r.phases.store)}, FinalizeRun ${seconds(r.phases.finalize)}; ` +
+        `${r.summary.failed ? `failed orders by reason: ${Object.entries(r.failedReasons).map(([k, v]) => `${k} ${num(v)}`).join(', ')}; ` : ''}` +
         `${r.post.repeated} POST${r.post.repeated === 1 ? '' : 's'} repeated; alert ${r.alerted ? 'in the Slack sink' : `NOT in the Slack sink after ${ALERT_WAIT_MS / 1000} s`}.`),
       ...failures.map((f) => `FAILED ${f}`),
     ],

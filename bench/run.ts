@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: one table of measured numbers for this machine. Starts its own in-memory local runtime
- * on free ports, measures, stops it. Flags: --seconds <n> per ingest row (default 8), --concurrency <n>
- * (default 8), --only <ingest,pipeline,bundles,cost>, --assembly <cdk.out dir> (skip synth).
- * Progress goes to stderr; stdout is the table alone, ready to paste into SOLUTION.md.
+ * `npm run bench`: one table of measured numbers for this machine. Starts its own in-memory local runtimes
+ * on free ports (one for ingest, one for the rest), with three customers besides the default one, measures,
+ * stops them. Flags: --seconds <n> per ingest row (default 8), --concurrency <n> (default 8),
+ * --only <ingest,pipeline,bundles,cost>, --assembly <cdk.out dir> (skip synth), --pipeline-orders <n,n,...>.
+ * Progress goes to stderr; stdout is the table alone, ready to paste into SOLUTION.md. A failed check (a run
+ * whose summary does not account for its orders) is named on stderr after the table, and the exit code is 1.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { randomBytes } from 'node:crypto';
