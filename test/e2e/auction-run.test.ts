@@ -1,4 +1,4 @@
-// Scenarios: a run of an auction without orders succeeds quietly (summary of zeros, no alert, no results); two orders POSTed, run with {"close": "now"} -> GET shows each final status (accepted with result and result_key, rejected with the platform's answer), S3 holds exactly the accepted one under results/auction=<id>/customer=<customer>/<record_id>.json with parameter_2's exact digits, ONE Slack alert lists exactly the rejected one, the full list is in S3 and the run's output is the summary (rejected share 0.5 -> 1 of 2); the Step Functions API lists the run, returns its history in order and answers ExecutionDoesNotExist; the hourly schedule's event runs the auction of its gate closure; a run with an input naming no auction fails with AuctionNotClosed and the status rule alerts it.
+// Scenarios: a run of an auction without orders succeeds quietly (summary of zeros, no alert, no results); two orders POSTed, run with {"close": "now"} -> GET shows each final status (accepted with result and result_key, rejected with the platform's answer), S3 holds exactly the accepted one under results/auction=<id>/customer=<customer>/<record_id>.json with parameter_2's exact digits, ONE Slack alert lists exactly the rejected one, the full list is in S3 and the run's output is the summary (rejected share 0.5 -> 1 of 2); the auction run again takes nothing twice; the Step Functions API lists the run, returns its history in order and answers ExecutionDoesNotExist; the hourly schedule's event runs the auction of its gate closure; a run with an input naming no auction fails with AuctionNotClosed and the status rule alerts it.
 import { DescribeExecutionCommand, ExecutionDoesNotExist, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
   alertsFor,
@@ -16,6 +16,7 @@ import {
   noAlertFor,
   orderOf,
   type OrderInput,
+  platformSubmissions,
   postOrders,
   rawParameter2,
   readS3Url,
@@ -164,6 +165,19 @@ describe('two orders through one run', () => {
     const order = ['CloseAuction', 'GateSettle', 'SubmitOrders', 'FetchResults', 'StoreEachResult', 'FinalizeRun'].map((s) => entered.indexOf(s));
     expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]))).toBe(true);
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it('takes nothing twice when the auction runs again (its scheduled run after the early close)', async () => {
+    const final = await Promise.all(orders.map((o) => getOrder(system, 'alpha', o.record_id)));
+
+    const again = await runAuction(system, { auction_id: auctionId }, 'again');
+
+    expect(again.summary).toEqual({ auction_id: auctionId, execution_name: again.name, total: 0, accepted: 0, rejected: 0, failed: 0 });
+    expect(await Promise.all(orders.map(async (o) => (await getOrder(system, 'alpha', o.record_id)).text))).toEqual(final.map((a) => a.text));
+    expect((await platformSubmissions(system)).filter((s) => s.auction_id === auctionId).map((s) => s.order_id).sort()).toEqual(
+      orders.map((o) => `alpha:${o.record_id}`).sort(),
+    );
+    expect(await noAlertFor(system, again.name)).toBe(true);
   });
 
   it('answers ExecutionDoesNotExist for an unknown execution', async () => {

@@ -75,17 +75,23 @@ describe('two customers with the same record_id', () => {
     expect(beta).toMatchObject({ customer: 'beta', record_id: shared, parameter_1: 'beta-side', result: { order_id: `beta:${shared}` } });
   });
 
-  it('answers another customer\'s id exactly as an id that never existed', async () => {
+  it('answers another customer\'s id exactly as an id that never existed, both ways', async () => {
     const alphaOnly = uniqueId('alpha-only');
-    await postOrders(system, 'alpha', [{ record_id: alphaOnly, parameter_1: 'secret', parameter_2: '1' }]);
+    const betaOnly = uniqueId('beta-only');
+    expect((await postOrders(system, 'alpha', [{ record_id: alphaOnly, parameter_1: 'secret', parameter_2: '1' }])).status).toBe(201);
+    expect((await postOrders(system, 'beta', [{ record_id: betaOnly, parameter_1: 'secret', parameter_2: '1' }])).status).toBe(201);
 
-    const theirs = await getOrder(system, 'beta', alphaOnly);
-    const unknown = await getOrder(system, 'beta', uniqueId('never-existed'));
-
-    expect(theirs.status).toBe(404);
-    expect(theirs.json).toEqual(errorShape('ORDER_NOT_FOUND'));
-    expect(comparable(theirs)).toEqual(comparable(unknown));
+    for (const [caller, theirId] of [['beta', alphaOnly], ['alpha', betaOnly]] as const) {
+      const theirs = await getOrder(system, caller, theirId);
+      const unknown = await getOrder(system, caller, uniqueId('never-existed'));
+      expect(theirs.status).toBe(404);
+      expect(theirs.json).toEqual(errorShape('ORDER_NOT_FOUND'));
+      expect(comparable(theirs)).toEqual(comparable(unknown));
+    }
+    // The same record_id of the other customer stays apart after the run too.
+    expect(comparable(await getOrder(system, 'default', shared))).toEqual(comparable(await getOrder(system, 'default', uniqueId('never-existed'))));
     expect((await getOrder(system, 'alpha', alphaOnly)).status).toBe(200);
+    expect((await getOrder(system, 'beta', betaOnly)).status).toBe(200);
   });
 });
 

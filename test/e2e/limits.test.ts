@@ -1,4 +1,4 @@
-// Scenarios: a state payload of exactly 256 KiB passes and one byte more fails the execution with States.DataLimitExceeded, which Retry and Catch (States.ALL) do not handle, for a task result and for a Pass state's Parameters; a run of as many results as fetch-results keeps inline (RESULTS_INLINE_LIMIT, lowered to 2 here) takes the inline Map and one more takes the S3 hand-over and the Distributed Map, both storing every result; 500 results with 128-character ids are too many bytes to keep inline and go through S3 too, every state payload below 256 KiB; an accepted order whose parameter_2 is beyond 2^53 (a known finding) ends accepted.
+// Scenarios: a state payload of exactly 256 KiB passes and one byte more fails the execution with States.DataLimitExceeded, which Retry and Catch (States.ALL) do not handle, for a task result and for a Pass state's Parameters; 500 results with 128-character ids (fewer than the 1000 fetch-results keeps inline) are too many bytes to keep inline and go through S3 and the Distributed Map, every state payload below 256 KiB; a run of as many results as fetch-results keeps inline (RESULTS_INLINE_LIMIT, lowered to 2 here) takes the inline Map and one more takes the Distributed Map, both storing every result; an accepted order whose parameter_2 is beyond 2^53 (a known finding) ends accepted.
 import { setQuiet } from '../../local/log';
 import { LocalStateMachine, PAYLOAD_LIMIT, type Execution } from '../../local/state-machine';
 import {
@@ -98,6 +98,20 @@ describe('the run at and around the inline limit', () => {
     await system?.stop();
   });
 
+  it('hands 500 results with 128-character ids over through S3 (too many bytes inline), every state payload below 256 KiB', async () => {
+    // Runs first, with the template's RESULTS_INLINE_LIMIT (1000). All rejected: the cheapest results to store, and each carries the platform's reason.
+    system.setFunctionEnv('auction-platform', { PLATFORM_REJECTED_SHARE: '1' });
+    const prefix = uniqueId('long-ids');
+    const orders = makeOrders(prefix, 500).map((o) => ({ ...o, record_id: `${o.record_id}-`.padEnd(128, 'x') }));
+    await postUntilAccepted(system, 'default', orders);
+
+    const run = await runAuction(system, { close: 'now' }, 'long-ids', 300_000);
+
+    expect(run.summary).toMatchObject({ total: 500, accepted: 0, rejected: 500, failed: 0 });
+    expect(await mapOf(run.executionArn)).toBe('distributed');
+    expect((await localStatistics(system, run.executionArn)).maxStatePayloadBytes).toBeLessThan(PAYLOAD_LIMIT);
+  });
+
   it.each([
     [2, 'inline'],
     [3, 'distributed'],
@@ -114,26 +128,10 @@ describe('the run at and around the inline limit', () => {
     for (const order of orders) expect((await orderOf(system, 'default', order.record_id)).status).toBe('accepted');
   });
 
-  it('hands 500 results with 128-character ids over through S3 (too many bytes inline), every state payload below 256 KiB', async () => {
-    system.setFunctionEnv('fetch-results', {});
-    // All rejected: the cheapest results to store, and each carries the platform's reason.
-    system.setFunctionEnv('auction-platform', { PLATFORM_REJECTED_SHARE: '1' });
-    const prefix = uniqueId('long-ids');
-    const orders = makeOrders(prefix, 500).map((o) => ({ ...o, record_id: `${o.record_id}-`.padEnd(128, 'x') }));
-    await postUntilAccepted(system, 'default', orders);
-
-    const run = await runAuction(system, { close: 'now' }, 'long-ids', 300_000);
-
-    expect(run.summary).toMatchObject({ total: 500, accepted: 0, rejected: 500, failed: 0 });
-    expect(await mapOf(run.executionArn)).toBe('distributed');
-    expect((await localStatistics(system, run.executionArn)).maxStatePayloadBytes).toBeLessThan(PAYLOAD_LIMIT);
-  });
-
   // Known finding: the platform answers cleared_volume as a JSON number (parameter_2 as a float); beyond 2^53
   // store-result cannot write it to the order (the document client refuses unsafe integers), calls that
   // OrderStoreUnavailable, retries it, and the order ends failed with NoResult although its result was stored.
   it.failing('accepts an order whose parameter_2 is beyond 2^53', async () => {
-    system.setFunctionEnv('fetch-results', {});
     system.setFunctionEnv('auction-platform', { PLATFORM_REJECTED_SHARE: '0' });
     const order: OrderInput = { record_id: uniqueId('huge'), parameter_1: 'huge', parameter_2: '9007199254740993' };
     await postUntilAccepted(system, 'default', [order]);

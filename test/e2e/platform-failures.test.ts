@@ -1,4 +1,5 @@
-// Scenarios (runtime in the test process, the platform switched per test with setFunctionEnv): a platform that never becomes ready is asked 30 times, then the run fails with ResultsNotReady, every order is `failed` with reason ResultsNotReady and ONE alert names them (beside the status rule's message); a malformed answer fails the run with InvalidAuctionResults, stores nothing and fails every order with that reason; orders the platform never answers for (PLATFORM_NO_RESULT_SHARE 0.5) fail with NoResult while the answered ones are accepted or rejected, and the alert lists both kinds.
+// Scenarios (runtime in the test process, the platform switched per test with setFunctionEnv): a platform that cannot be reached when the orders are handed over fails the run with OrdersNotSubmitted, and when asked for results with ResultsNotFetched, each failing the run's orders with its reason and alerting once; a platform that never becomes ready is asked 30 times, then the run fails with ResultsNotReady, every order is `failed` with reason ResultsNotReady and ONE alert names them (beside the status rule's message); a malformed answer fails the run with InvalidAuctionResults, stores nothing and fails every order with that reason; orders the platform never answers for (PLATFORM_NO_RESULT_SHARE 0.5) fail with NoResult while the answered ones are accepted or rejected, and the alert lists both kinds.
+import { createServer, type AddressInfo } from 'node:net';
 import {
   alertsFor,
   type Customer,
@@ -41,6 +42,48 @@ async function statusesOf(batches: Array<[Customer, OrderInput[]]>) {
   const rows = await Promise.all(batches.flatMap(([customer, orders]) => orders.map(async (o) => ({ customer, ...(await orderOf(system, customer, o.record_id)) }))));
   return rows;
 }
+
+/** A local URL nothing listens on: every request to it is refused. */
+async function unreachableUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}/v1/`;
+}
+
+describe.each([
+  ['when the orders are handed over', 'submit-orders', 'OrdersNotSubmitted', 'NotSubmitted'],
+  ['when asked for results', 'fetch-results', 'ResultsNotFetched', 'ResultsNotFetched'],
+])('a platform that cannot be reached %s', (_when, fn, error, reason) => {
+  const batches: Array<[Customer, OrderInput[]]> = [['alpha', makeOrders(uniqueId(`unreachable-${fn}`), 2)]];
+  let run: Run;
+
+  beforeAll(async () => {
+    // One attempt per call, so the adapter's own backoff (real time) does not slow the test down.
+    system.setFunctionEnv(fn, { PLATFORM_BASE_URL: await unreachableUrl(), PLATFORM_MAX_ATTEMPTS: '1' });
+    await postAll(batches);
+    run = await runAuction(system, { close: 'now' }, `unreachable-${fn}`);
+  });
+
+  // Back to the template's platform URL. (setFunctionEnv(fn, {}) would leave the override in place: a
+  // runtime finding; replacing it with another variable works.)
+  afterAll(() => system.setFunctionEnv(fn, { PLATFORM_MAX_ATTEMPTS: '1' }));
+
+  it(`fails the run with ${error} and every order of it with reason ${reason}`, async () => {
+    expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error });
+    for (const order of await statusesOf(batches)) expect(order).toMatchObject({ status: 'failed', reason });
+  });
+
+  it('sends ONE alert naming the orders, beside the status rule\'s message', async () => {
+    const alerts = await alertsFor(system, run.name, 2);
+
+    expect(alerts.filter(isStatusAlert)).toHaveLength(1);
+    const ordersAlerts = alerts.filter(isOrdersAlert);
+    expect(ordersAlerts).toHaveLength(1);
+    expect(listedOrders(ordersAlerts[0]).map((o) => [o.record_id, o.status]).sort()).toEqual(batches[0][1].map((o) => [o.record_id, 'failed']).sort());
+  });
+});
 
 describe('a platform that never has results', () => {
   const batches: Array<[Customer, OrderInput[]]> = [['alpha', makeOrders(uniqueId('never-a'), 2)], ['beta', makeOrders(uniqueId('never-b'), 1)]];
