@@ -202,8 +202,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       }
     };
     await sweep();
-    const sweeper = setInterval(() => void sweep(), Math.max(0.1, options.ttlSweepSeconds ?? 60) * 1000);
-    cleanups.push(() => clearInterval(sweeper));
+    // The next sweep is scheduled when one ends, so two sweeps never overlap however slow a scan is.
+    let sweeper: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const nextSweep = () => {
+      if (stopped) return;
+      sweeper = setTimeout(() => void sweep().finally(nextSweep), Math.max(0.1, options.ttlSweepSeconds ?? 60) * 1000);
+    };
+    nextSweep();
+    cleanups.push(() => {
+      stopped = true;
+      clearTimeout(sweeper);
+    });
 
     // Secrets: the webhook secret resolves to the sink (or a real Slack URL).
     const webhookUrl = options.slackWebhookUrl ?? slack.url;

@@ -78,7 +78,8 @@ export async function ensureTable(client: DynamoDBClient, spec: TableSpec): Prom
 
 /**
  * dynalite does not expire items, so the runtime sweeps: every item whose TTL attribute is a number
- * in the past is deleted, as DynamoDB's TTL process would (eventually) do.
+ * in the past is deleted, as DynamoDB's TTL process would (eventually) do. Each delete is conditional on
+ * the item being expired at that moment, so a write that lands between the scan and the delete is kept.
  */
 export async function sweepExpired(client: DynamoDBClient, spec: TableSpec, nowSeconds: number): Promise<number> {
   if (!spec.ttlAttribute) return 0;
@@ -97,8 +98,25 @@ export async function sweepExpired(client: DynamoDBClient, spec: TableSpec, nowS
       }),
     );
     for (const item of page.Items ?? []) {
-      await client.send(new DeleteItemCommand({ TableName: spec.input.TableName, Key: item }));
-      deleted++;
+      // Only what is still expired now: an order written again since the scan must survive.
+      const gone = await client
+        .send(
+          new DeleteItemCommand({
+            TableName: spec.input.TableName,
+            Key: item,
+            ConditionExpression: '#ttl < :now',
+            ExpressionAttributeNames: { '#ttl': spec.ttlAttribute },
+            ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+          }),
+        )
+        .then(
+          () => true,
+          (error: Error) => {
+            if (error.name === 'ConditionalCheckFailedException') return false;
+            throw error;
+          },
+        );
+      if (gone) deleted++;
     }
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
