@@ -40,10 +40,11 @@ async function main(): Promise<void> {
   const root = process.cwd();
   const assembly = arg('--assembly');
   const cdkOut = resolve(assembly ?? 'cdk.out');
-  if (!assembly && !process.argv.includes('--no-synth')) ensureAssembly(root, cdkOut, (m) => log('runtime', m));
+  const stage = arg('--stage') ?? 'Local';
+  if (!assembly && !process.argv.includes('--no-synth')) ensureAssembly(root, cdkOut, (m) => log('runtime', m), stage);
   const runtime = await startRuntime({
     cdkOut,
-    stage: arg('--stage') ?? 'Local',
+    stage,
     port: numberEnv('PORT', 3000),
     dataDir: process.env.LOCAL_DATA_DIR || '.local',
     inMemory: process.argv.includes('--in-memory'),
