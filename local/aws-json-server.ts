@@ -26,6 +26,18 @@ export interface AwsJsonService {
 /** A service of the AWS Query protocol (form-encoded request, XML answer), e.g. SNS; keyed by its signing name. */
 export type AwsQueryService = (form: URLSearchParams) => { status: number; body: string };
 
+/** A body that is not a JSON object is the client's mistake: AWS answers 400 SerializationException, never a 500 (SDKs retry 5xx). */
+function parseJsonBody(raw: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = raw ? JSON.parse(raw) : {};
+  } catch {
+    throw new AwsJsonError('SerializationException', 'Unable to parse the request body as JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AwsJsonError('SerializationException', 'The request body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
 export async function startAwsJsonServer(
   port: number,
   services: AwsJsonService[],
@@ -55,7 +67,7 @@ export async function startAwsJsonServer(
       const raw = (await readBody(req)).toString('utf8');
       const handler = service?.operations[operation];
       if (!service || !handler) throw new AwsJsonError('UnknownOperationException', `Operation ${target || '(none)'} is not supported locally`);
-      send(200, (await handler(raw ? JSON.parse(raw) : {})) ?? {});
+      send(200, (await handler(parseJsonBody(raw))) ?? {});
     } catch (error) {
       const e = error instanceof AwsJsonError ? error : new AwsJsonError('InternalFailure', String(error), 500);
       send(e.status, { __type: e.type, message: e.message }, { 'x-amzn-errortype': e.type });

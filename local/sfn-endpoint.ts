@@ -11,6 +11,30 @@ function page<T>(items: T[], input: Record<string, unknown>, fallback: number): 
   return { items: items.slice(start, end), nextToken: end < items.length ? String(end) : undefined };
 }
 
+/** What StartExecution refuses in a name (API reference): whitespace, brackets, wildcards, specials, controls. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what AWS refuses.
+const INVALID_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u;
+
+/** The SDK's 400 for a field outside its model's constraints, worded as AWS words it. */
+function constraint(field: string, value: unknown, rule: string): AwsJsonError {
+  return new AwsJsonError('ValidationException', `1 validation error detected: Value ${value === undefined ? 'null' : `'${String(value)}'`} at '${field}' failed to satisfy constraint: ${rule}`);
+}
+
+function validStateMachineArn(arn: unknown): string {
+  if (arn === undefined || arn === null) throw constraint('stateMachineArn', undefined, 'Member must not be null');
+  if (typeof arn !== 'string' || !/^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/.test(arn)) {
+    throw new AwsJsonError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${String(arn)}'`);
+  }
+  return arn;
+}
+
+function validExecutionName(name: unknown): string {
+  const text = String(name);
+  if (text.length < 1 || text.length > 80) throw constraint('name', text, `Member must have length ${text.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 80'}`);
+  if (INVALID_NAME_CHARACTER.test(text)) throw new AwsJsonError('InvalidName', `Invalid Name: '${text}'`);
+  return text;
+}
+
 /**
  * The Step Functions API subset used to start and inspect runs (StartExecution, DescribeExecution,
  * ListExecutions, GetExecutionHistory, StopExecution, ListStateMachines, DescribeStateMachine, ListMapRuns,
@@ -50,9 +74,17 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
     contentType: 'application/x-amz-json-1.0',
     operations: {
       StartExecution: (input) => {
-        const m = machine(input.stateMachineArn);
+        const m = machine(validStateMachineArn(input.stateMachineArn));
+        const name = input.name === undefined ? undefined : validExecutionName(input.name);
+        const inputText = typeof input.input === 'string' ? input.input : '{}';
+        // Idempotent as in AWS: the same name and input as a running execution answers that execution.
+        const existing = name === undefined ? undefined : m.executions.get(m.arn.replace(':stateMachine:', ':execution:') + `:${name}`);
+        if (existing) {
+          if (existing.status === 'RUNNING' && existing.input === inputText) return { executionArn: existing.executionArn, startDate: epoch(existing.startDate) };
+          throw new AwsJsonError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
+        }
         try {
-          const e = m.start(typeof input.input === 'string' ? input.input : '{}', input.name ? String(input.name) : undefined);
+          const e = m.start(inputText, name);
           return { executionArn: e.executionArn, startDate: epoch(e.startDate) };
         } catch (error) {
           const code = (error as { code?: string }).code;
