@@ -3,7 +3,6 @@
  * worker thread per sandbox, so the handler runs as plain CommonJS without TypeScript loader hooks,
  * with its own module cache and its own copy of process.env, like a real Lambda sandbox.
  */
-import '../polyfills';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';

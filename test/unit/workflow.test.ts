@@ -1,5 +1,5 @@
 // Covers: CI triggers, read-only permissions, no AWS credentials or secrets, step order (install, lint, typecheck,
-// test, synth), pinned actions, npm scripts that exist, PR concurrency; and that each check rejects a broken copy.
+// test, synth) through the one build script that .ci/run also runs, pinned actions, npm scripts that exist, PR concurrency; and that each check rejects a broken copy.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -30,12 +30,20 @@ const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 const load = (): Workflow => parse(workflowText) as Workflow;
 
 const steps = (wf: Workflow): Step[] => Object.values(wf.jobs ?? {}).flatMap((job) => job.steps ?? []);
-/** Every shell command of every step, in order; `a && b` and multi-line scripts count as several. */
-const commands = (wf: Workflow): string[] =>
+const buildScript = readFileSync(join(root, 'scripts', 'build.sh'), 'utf8');
+/** The commands of the build script's steps (`step <name> <command>`), in order. */
+const buildCommands = (script: string): string[] => [...script.matchAll(/^step \S+ (.+)$/gm)].map((m) => m[1].trim());
+
+/**
+ * Every shell command of every step, in order; `a && b` and multi-line scripts count as several, and
+ * `bash scripts/build.sh` stands for the build script's steps.
+ */
+const commands = (wf: Workflow, script = buildScript): string[] =>
   steps(wf)
     .flatMap((s) => (s.run ?? '').split(/\n|&&/))
     .map((c) => c.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .flatMap((c) => (/^bash scripts\/build\.sh\b/.test(c) ? buildCommands(script) : [c]));
 
 /** Problems with permissions anywhere in the workflow (top level and per job). */
 function permissionProblems(wf: Workflow): string[] {
@@ -74,8 +82,8 @@ const PHASES: [string, RegExp][] = [
 ];
 
 /** Where each phase first runs, or -1. */
-const phaseOrder = (wf: Workflow): number[] =>
-  PHASES.map(([, pattern]) => commands(wf).findIndex((c) => pattern.test(c)));
+const phaseOrder = (wf: Workflow, script = buildScript): number[] =>
+  PHASES.map(([, pattern]) => commands(wf, script).findIndex((c) => pattern.test(c)));
 
 /** Actions must be pinned to a version tag (v4, v4.1.2) or a full commit sha, never a branch. */
 const unpinned = (wf: Workflow): string[] =>
@@ -113,6 +121,13 @@ describe('CI workflow', () => {
     PHASES.forEach(([phase], i) => expect({ phase, found: order[i] >= 0 }).toEqual({ phase, found: true }));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(new Set(order).size).toBe(order.length);
+  });
+
+  it('runs the one build script that .ci/run and the pipeline also run', () => {
+    const ciRun = readFileSync(join(root, '.ci', 'run'), 'utf8');
+    expect(steps(load()).filter((s) => s.run?.startsWith('bash scripts/build.sh'))).toHaveLength(1);
+    expect(ciRun).toMatch(/^JEST_ARGS=.* bash scripts\/build\.sh$/m);
+    expect(buildCommands(buildScript).map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual(['npm run lint', 'npm run typecheck', 'npm test --', 'npx cdk synth']);
   });
 
   it('checks out and sets up Node 22 with the npm cache on ubuntu, with a timeout', () => {
@@ -174,16 +189,14 @@ describe('CI workflow checks reject broken workflows', () => {
   });
 
   it('flags steps out of order or missing', () => {
-    const swapped = mutate((wf) => {
-      const s = firstJob(wf).steps!;
-      const lint = s.findIndex((x) => x.run?.includes('lint'));
-      const test = s.findIndex((x) => x.run === 'npm test');
-      [s[lint], s[test]] = [s[test], s[lint]];
-    });
-    const order = phaseOrder(swapped);
+    const lines = buildScript.split('\n');
+    const lint = lines.findIndex((l) => l.startsWith('step lint '));
+    const test = lines.findIndex((l) => l.startsWith('step test '));
+    [lines[lint], lines[test]] = [lines[test], lines[lint]];
+    const order = phaseOrder(load(), lines.join('\n'));
     expect([...order].sort((a, b) => a - b)).not.toEqual(order);
-    const noSynth = mutate((wf) => (firstJob(wf).steps = firstJob(wf).steps!.filter((x) => !x.run?.includes('synth'))));
-    expect(phaseOrder(noSynth)[4]).toBe(-1);
+    const noSynth = buildScript.replace(/^step synth .*$/m, '');
+    expect(phaseOrder(load(), noSynth)[4]).toBe(-1);
   });
 
   it('flags actions pinned to a branch or not at all', () => {
