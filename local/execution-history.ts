@@ -52,6 +52,8 @@ export class ExecutionHistory {
   /** Task/Map states (per Map iteration) whose current attempt failed or was caught. */
   private readonly failed = new Set<string>();
   private readonly caught = new Set<string>();
+  /** Task states (per Map iteration) whose current attempt returned a result. */
+  private readonly returned = new Set<string>();
 
   /** States entered: what AWS bills a standard workflow for (state transitions). */
   stateTransitions = 0;
@@ -142,16 +144,24 @@ export class ExecutionHistory {
         else if (state.type === 'Map' && !this.options.distributedMaps.has(state.name)) this.add('MapStateStarted', { mapStateStartedEventDetails: {} }, ts);
         else if (state.type === 'Parallel') this.add('ParallelStateStarted', {}, ts);
         break;
+      case 'TaskResult':
+        // The task's own result, before ResultSelector/ResultPath/OutputPath (a patch of the library reports it).
+        if (!state) break;
+        this.returned.add(key);
+        this.taskEnded(state.name, true, e);
+        break;
       case 'StateFailed':
         if (!state) break;
         this.failed.add(key);
-        if (state.type === 'Task') this.taskEnded(state.name, false, e);
+        // A task that returned and then failed in its paths (ResultSelector, ResultPath) already has its Succeeded event.
+        if (state.type === 'Task' && !this.returned.delete(key)) this.taskEnded(state.name, false, e);
         else if (state.type === 'Map') this.add('MapStateFailed', {}, ts);
         else if (state.type === 'Parallel') this.add('ParallelStateFailed', {}, ts);
         break;
       case 'StateRetried':
         if (!state) break;
         this.failed.delete(key);
+        this.returned.delete(key);
         if (state.type === 'Task') this.scheduled(state.name, ts);
         else if (state.type === 'Map' && !this.options.distributedMaps.has(state.name)) this.add('MapStateStarted', { mapStateStartedEventDetails: {} }, ts);
         break;
@@ -165,7 +175,7 @@ export class ExecutionHistory {
           this.failed.delete(key);
           break;
         }
-        if (state.type === 'Task') this.taskEnded(state.name, true, e);
+        if (state.type === 'Task') this.returned.delete(key);
         else if (state.type === 'Map' && !this.options.distributedMaps.has(state.name)) this.add('MapStateSucceeded', {}, ts);
         else if (state.type === 'Parallel') this.add('ParallelStateSucceeded', {}, ts);
         this.add(`${state.type}StateExited`, { stateExitedEventDetails: { name: state.name, output: this.data(state.output) } }, ts);

@@ -1,4 +1,4 @@
-// Scenarios: Step Functions semantics the local state machine adds to aws-local-stepfunctions: empty filter results, JsonToString escaping, Catch on a task error name with Lambda-style Cause, scaled waits, execution timeout, status-change callbacks.
+// Scenarios: Step Functions semantics the local state machine adds to aws-local-stepfunctions: empty filter results, JsonToString escaping, Catch on a task error name with Lambda-style Cause, scaled waits, execution timeout, status-change callbacks; history: a task's Succeeded event carries the function's own result, Map iteration events all come before the Map state exits.
 import { Execution, LocalStateMachine, TaskHandler } from '../../local/state-machine';
 import { setQuiet } from '../../local/log';
 
@@ -88,4 +88,57 @@ it('times out at TimeoutSeconds and reports each status change', async () => {
   expect(e.status).toBe('TIMED_OUT');
   expect(e.error).toBe('States.Timeout');
   expect(changes.map((c) => c.status)).toEqual(['RUNNING', 'TIMED_OUT']);
+});
+
+describe('execution history', () => {
+  const types = (e: Execution) => e.history.map((ev) => ev.type);
+  const details = (e: Execution, type: string, key: string) =>
+    e.history.filter((ev) => ev.type === type).map((ev) => JSON.parse(JSON.stringify((ev as Record<string, unknown>)[key])));
+
+  it("records the function's own result in LambdaFunctionSucceeded and the state's output in TaskStateExited", async () => {
+    const m = machine(
+      {
+        StartAt: 'Store',
+        States: { Store: { Type: 'Task', Resource: LAMBDA, ResultSelector: { 'stored.$': '$.key' }, ResultPath: '$.result', End: true } },
+      },
+      async () => ({ key: 'k-1', extra: true }),
+    );
+
+    const e = await runToEnd(m, { order: 'o-1' });
+
+    expect(details(e, 'LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails').map((d) => JSON.parse(d.output))).toEqual([{ key: 'k-1', extra: true }]);
+    expect(details(e, 'TaskStateExited', 'stateExitedEventDetails').map((d) => JSON.parse(d.output))).toEqual([{ order: 'o-1', result: { stored: 'k-1' } }]);
+    expect(types(e)).toEqual([
+      'ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited', 'ExecutionSucceeded',
+    ]);
+  });
+
+  it("records every Map iteration's events before the Map state exits", async () => {
+    const m = machine(
+      {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            MaxConcurrency: 2,
+            ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Store', States: { Store: { Type: 'Task', Resource: LAMBDA, End: true } } },
+            End: true,
+          },
+        },
+      },
+      async (input) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return input;
+      },
+    );
+
+    const e = await runToEnd(m, [1, 2, 3, 4]);
+
+    const list = types(e);
+    const exited = list.indexOf('MapStateExited');
+    expect(list.filter((t) => t === 'MapIterationSucceeded')).toHaveLength(4);
+    expect(list.filter((t) => t === 'LambdaFunctionSucceeded')).toHaveLength(4);
+    expect(list.slice(exited + 1)).toEqual(['ExecutionSucceeded']);
+    expect(list.lastIndexOf('MapIterationSucceeded')).toBeLessThan(list.indexOf('MapStateSucceeded'));
+  });
 });
