@@ -28,6 +28,24 @@ function validStateMachineArn(arn: unknown): string {
   return arn;
 }
 
+/** An execution's or Map Run's ARN, checked for its form as AWS does before looking it up (InvalidArn). */
+function validArn(arn: unknown, field: string, kind: 'execution' | 'mapRun'): string {
+  if (arn === undefined || arn === null) throw constraint(field, undefined, 'Member must not be null');
+  const form = kind === 'execution' ? /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/ : /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:mapRun:[^:]+\/[^:]+:[^:]+$/;
+  if (typeof arn !== 'string' || !form.test(arn)) throw new AwsJsonError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${String(arn)}'`);
+  return arn;
+}
+
+/** maxResults is 0..1000 in every List call (0 means the service's default page). */
+function validMaxResults(value: unknown): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 1000) {
+    throw constraint('maxResults', value, 'Member must have value less than or equal to 1000');
+  }
+}
+
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+
 function validExecutionName(name: unknown): string {
   const text = String(name);
   if (text.length < 1 || text.length > 80) throw constraint('name', text, `Member must have length ${text.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 80'}`);
@@ -41,12 +59,16 @@ function validExecutionName(name: unknown): string {
  * DescribeMapRun), so the AWS SDK and CLI work against the local state machines through AWS_ENDPOINT_URL_SFN.
  */
 export function sfnService(machines: LocalStateMachine[], definitions: Map<string, string>): AwsJsonService {
+  // The state machines exist from the runtime's start on: their creation date.
+  const created = new Date();
   const machine = (arn: unknown) => {
+    validStateMachineArn(arn);
     const found = machines.find((m) => m.arn === arn);
     if (!found) throw new AwsJsonError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
     return found;
   };
   const execution = (arn: unknown): Execution => {
+    validArn(arn, 'executionArn', 'execution');
     for (const m of machines) {
       const found = m.find(String(arn));
       if (found) return found;
@@ -54,6 +76,7 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
     throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
   };
   const mapRun = (arn: unknown): MapRun => {
+    validArn(arn, 'mapRunArn', 'mapRun');
     for (const m of machines) {
       const found = m.mapRuns.get(String(arn));
       if (found) return found;
@@ -122,6 +145,11 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
       },
       // With mapRunArn: the child executions of that Map Run (AWS lists only STANDARD ones; EXPRESS are listed here too).
       ListExecutions: (input) => {
+        validMaxResults(input.maxResults);
+        if (input.statusFilter !== undefined && !STATUSES.includes(String(input.statusFilter))) {
+          throw constraint('statusFilter', input.statusFilter, `Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
+        }
+        if (!input.stateMachineArn && !input.mapRunArn) throw new AwsJsonError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
         const source = input.mapRunArn ? mapRun(input.mapRunArn).executions as Execution[] : [...machine(input.stateMachineArn).executions.values()];
         const all = source
           .filter((e) => !input.statusFilter || e.status === input.statusFilter)
@@ -130,6 +158,7 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
         return { executions: items.map(summary), nextToken };
       },
       ListMapRuns: (input) => {
+        validMaxResults(input.maxResults);
         const e = execution(input.executionArn);
         const runs = machines.flatMap((m) => [...m.mapRuns.values()]).filter((r) => r.executionArn === e.executionArn);
         const { items, nextToken } = page(runs, input, 100);
@@ -161,6 +190,7 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
         };
       },
       GetExecutionHistory: (input) => {
+        validMaxResults(input.maxResults);
         const e = execution(input.executionArn);
         const events = input.reverseOrder ? [...e.history].reverse() : e.history;
         const { items, nextToken } = page(events, input, 1000);
@@ -191,7 +221,7 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
         return { stopDate: epoch(new Date()) };
       },
       ListStateMachines: () => ({
-        stateMachines: machines.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: 0 })),
+        stateMachines: machines.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: epoch(created) })),
       }),
       DescribeStateMachine: (input) => {
         const m = machine(input.stateMachineArn);
@@ -202,7 +232,7 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
           definition: definitions.get(m.arn),
           roleArn: `${m.arn}-role`,
           type: 'STANDARD',
-          creationDate: 0,
+          creationDate: epoch(created),
         };
       },
     },

@@ -1,8 +1,8 @@
-// Scenarios: the Step Functions endpoint answers clients' mistakes as AWS does, never with a 500: a body that is not JSON -> 400 SerializationException; no stateMachineArn -> ValidationException; a malformed ARN -> InvalidArn; an unknown one -> StateMachineDoesNotExist; names over 80 characters -> ValidationException, names with whitespace, brackets, wildcards, specials or control characters -> InvalidName; StartExecution is idempotent for a running execution with the same name and input, ExecutionAlreadyExists for other input or a closed execution.
+// Scenarios: the Step Functions endpoint answers clients' mistakes as AWS does, never with a 500: a body that is not JSON -> 400 SerializationException; no stateMachineArn -> ValidationException; a malformed ARN -> InvalidArn; an unknown one -> StateMachineDoesNotExist; names over 80 characters -> ValidationException, names with whitespace, brackets, wildcards, specials or control characters -> InvalidName; StartExecution is idempotent for a running execution with the same name and input, ExecutionAlreadyExists for other input or a closed execution; malformed execution ARNs -> InvalidArn, maxResults over 1000, unknown status filters and a ListExecutions without an ARN -> ValidationException; DescribeStateMachine has a real creation date.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, SFNClient, SFNServiceException, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, SFNServiceException, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { Runtime, startRuntime } from '../../local/runtime';
 import { waitFor } from './harness';
 import { ROOT } from './paths';
@@ -81,4 +81,33 @@ it('starts an execution again only while it runs with the same input', async () 
   expect(again).toMatchObject({ executionArn: first.executionArn, startDate: first.startDate });
   expect(otherInput).toEqual(['ExecutionAlreadyExists', 400]);
   expect(closed).toEqual(['ExecutionAlreadyExists', 400]);
+});
+
+/** The error's name and HTTP status of any call. */
+async function refused(call: Promise<unknown>): Promise<[string, number | undefined]> {
+  try {
+    await call;
+  } catch (error) {
+    return [(error as SFNServiceException).name, (error as SFNServiceException).$metadata?.httpStatusCode];
+  }
+  throw new Error('the call was accepted');
+}
+
+it('checks execution ARNs, page sizes and filters before looking anything up', async () => {
+  const stateMachineArn = runtime.endpoints.stateMachineArn;
+  const unknownExecution = stateMachineArn.replace(':stateMachine:', ':execution:') + ':never-started';
+
+  expect(await refused(sfn.send(new DescribeExecutionCommand({ executionArn: 'nope' })))).toEqual(['InvalidArn', 400]);
+  expect(await refused(sfn.send(new DescribeExecutionCommand({ executionArn: stateMachineArn })))).toEqual(['InvalidArn', 400]);
+  expect(await refused(sfn.send(new DescribeExecutionCommand({ executionArn: unknownExecution })))).toEqual(['ExecutionDoesNotExist', 400]);
+  expect(await refused(sfn.send(new GetExecutionHistoryCommand({ executionArn: unknownExecution, maxResults: 1001 })))).toEqual(['ValidationException', 400]);
+  expect(await refused(sfn.send(new ListExecutionsCommand({})))).toEqual(['ValidationException', 400]);
+  expect(await refused(sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'DONE' as never })))).toEqual(['ValidationException', 400]);
+});
+
+it('describes the state machine with its creation date', async () => {
+  const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: runtime.endpoints.stateMachineArn }));
+
+  expect(described.creationDate!.getTime()).toBeGreaterThan(Date.UTC(2020, 0, 1));
+  expect(described.status).toBe('ACTIVE');
 });
