@@ -18,6 +18,8 @@ export interface QueueSpec {
   readonly name: string;
   readonly arn: string;
   readonly visibilityTimeoutSeconds: number;
+  /** Largest message (body and attributes) the queue takes: MaximumMessageSize, 262,144 bytes by default. */
+  readonly maximumMessageSize: number;
   /** The queue's own RedrivePolicy: after maxReceiveCount receives a message moves to the target. */
   readonly redrive?: { readonly targetArn: string; readonly maxReceiveCount: number };
 }
@@ -70,6 +72,7 @@ export function readQueues(stack: StackAssembly, resolver: Resolver): QueueSpec[
       name: resolver.physicalName(id),
       arn: resolver.getAtt(id, 'Arn'),
       visibilityTimeoutSeconds: Number(p.VisibilityTimeout ?? 30),
+      maximumMessageSize: Number(p.MaximumMessageSize ?? 262_144),
       redrive: redrive?.deadLetterTargetArn ? { targetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount ?? 1) } : undefined,
     };
   });
@@ -169,6 +172,7 @@ export class LocalQueues {
             ApproximateNumberOfMessagesNotVisible: String(inFlight),
             ApproximateNumberOfMessagesDelayed: '0',
             VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+            MaximumMessageSize: String(queue.maximumMessageSize),
             CreatedTimestamp: String(this.created),
             LastModifiedTimestamp: String(this.created),
             ...(queue.redrive ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queue.redrive.targetArn, maxReceiveCount: queue.redrive.maxReceiveCount }) } : {}),
@@ -179,6 +183,12 @@ export class LocalQueues {
         SendMessage: (input) => {
           const queue = queueOf(input);
           if (typeof input.MessageBody !== 'string' || input.MessageBody === '') throw new AwsJsonError('MissingParameter', 'The request must contain the parameter MessageBody.');
+          // AWS counts the body and every attribute's name, type and value against the queue's limit.
+          const attributes = Object.entries((input.MessageAttributes as Record<string, MessageAttribute>) ?? {});
+          const size = Buffer.byteLength(input.MessageBody) + attributes.reduce((n, [name, a]) => n + Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '') + Buffer.byteLength(a.StringValue ?? a.BinaryValue ?? ''), 0);
+          if (size > queue.maximumMessageSize) {
+            throw new AwsJsonError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${queue.maximumMessageSize} bytes.`);
+          }
           return this.send(queue.arn, input.MessageBody, (input.MessageAttributes as Record<string, MessageAttribute>) ?? {});
         },
         ReceiveMessage: (input) => this.receive(queueOf(input), input),
