@@ -1,8 +1,16 @@
 /**
  * `npm run bench`: one table of measured numbers for this machine. Starts its own in-memory local runtimes
  * on free ports (one for ingest, one for the rest), with three customers besides the default one, measures,
- * stops them. Flags: --seconds <n> per ingest row (default 8), --concurrency <n> (default 8),
- * --only <ingest,pipeline,bundles,cost>, --assembly <cdk.out dir> (skip synth), --pipeline-orders <n,n,...>.
+ * stops them. Flags: --seconds <n> per API ingest row (default 8), --concurrency <n> (default 8),
+ * --rounds <n> of the handler rows (default 6), --orders-per-round <n> (default 1000), --only <ingest,handlers,pipeline,bundles,cost> (handlers: the
+ * in-process ingest rows alone), --quick (few requests per row, for a smoke test), --cpu-prof <dir> (a V8
+ * profile of the processes invoking the handlers), --variants <minimal,post-orders,raw> (handler rows to run),
+ * --one-process (all handler rows in one process instead of one each), --what-if (adds post-orders rebuilt
+ * with unconditional BatchWriteItem writes, a measurement aid, never shipped), --tracing (handler rows traced as
+ * in AWS, with segments sent to a stand-in X-Ray daemon), --sizes <n,n,...> (orders per request of
+ * the handler rows, default 1,25,500,1000),
+ * --assembly <cdk.out dir> (skip synth),
+ * --pipeline-orders <n,n,...>.
  * Progress goes to stderr; stdout is the table alone, ready to paste into SOLUTION.md. A failed check (a run
  * whose summary does not account for its orders) is named on stderr after the table, and the exit code is 1.
  */
@@ -18,6 +26,8 @@ import { ensureAssembly } from '../local/synth';
 import { bundlesSection } from './bundles';
 import { costSection } from './cost';
 import { ingestSection } from './ingest';
+import { handlerRows } from './ingest-handlers';
+import type { Variant } from './ingest-invoker';
 import type { BenchContext, Section, SectionModule } from './section';
 import { renderTable } from './table';
 
@@ -43,9 +53,19 @@ const PIPELINE_MODULE = join(__dirname, 'pipeline.ts');
 /** Customers besides the default one (LOCAL_API_KEY); the benchmarks send their orders in turn. */
 const BENCH_CUSTOMERS = ['alpha', 'beta', 'gamma'];
 
+/** Orders per request of the handler rows (post-orders beside the minimal handler and raw BatchWriteItem). */
+const HANDLER_SIZES = [1, 25, 500, 1000];
+
+/** `handlers` is the in-process half of `ingest` (no API rows). */
+const SECTIONS = ['ingest', 'handlers', 'pipeline', 'bundles', 'cost'];
+
 async function main(): Promise<void> {
   const progress = (m: string) => process.stderr.write(`[bench] ${m}\n`);
   const only = new Set((flag('--only') ?? 'ingest,pipeline,bundles,cost').split(','));
+  const unknown = [...only].filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`--only takes ${SECTIONS.join(', ')}; got ${unknown.join(', ')}`);
+  // A smoke run: every row, few requests each. Its numbers are not worth comparing.
+  const quick = process.argv.includes('--quick');
   const root = resolve(__dirname, '..');
   const assembly = flag('--assembly');
   const cdkOut = resolve(root, assembly ?? 'cdk.out');
@@ -79,8 +99,23 @@ async function main(): Promise<void> {
     failures.push(...(section.failures ?? []).map((f) => `${section.title}: ${f}`));
   };
 
-  if (only.has('ingest')) {
-    await withRuntime(async (ctx) => add(await ingestSection(ctx, { concurrency: positive('--concurrency', 8), secondsPerCase: positive('--seconds', 8), orderSizes: [1, 25, 1000] })));
+  if (only.has('ingest') || only.has('handlers')) {
+    await withRuntime(async (ctx) => {
+      (await handlerRows(ctx, {
+        sizes: flag('--sizes')?.split(',').map(Number) ?? HANDLER_SIZES,
+        rounds: quick ? 2 : positive('--rounds', 6),
+        ordersPerRound: quick ? 100 : positive('--orders-per-round', 1000),
+        cpuProfileDir: flag('--cpu-prof'),
+        variants: flag('--variants')?.split(',') as Variant[] | undefined,
+        oneProcess: process.argv.includes('--one-process'),
+        whatIf: process.argv.includes('--what-if'),
+        coldStarts: quick ? 1 : 5,
+        tracing: process.argv.includes('--tracing'),
+      })).forEach(add);
+      if (only.has('ingest')) {
+        add(await ingestSection(ctx, { concurrency: positive('--concurrency', 8), secondsPerCase: quick ? 1 : positive('--seconds', 8), orderSizes: [1, 25, 1000] }));
+      }
+    });
   }
   if (['pipeline', 'bundles', 'cost'].some((s) => only.has(s))) {
     await withRuntime(async (ctx) => {

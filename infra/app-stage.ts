@@ -6,6 +6,8 @@ import { AuctionStack } from './stacks/auction-stack';
 
 export interface AppStageProps extends StageProps {
   readonly config: StageConfig;
+  /** The pipeline's alerts topic, when this stage's notifier relays it to Slack. @default - none */
+  readonly relayTopicName?: string;
 }
 
 /** One deployable copy of the product (Local, Dev or Prod), checked by cdk-nag. */
@@ -20,6 +22,7 @@ export class AppStage extends Stage {
       stackName: props.config.prefix,
       description: `Energy auction order pipeline (${props.config.stageName})`,
       config: props.config,
+      relayTopicName: props.relayTopicName,
     });
     this.apiUrl = stack.apiUrl;
     this.apiKeyId = stack.apiKeyId;

@@ -1,23 +1,9 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { AppStage } from './app-stage';
-import { REGION, sourceFromContext, stages } from './config';
-import { PipelineStack } from './pipeline-stack';
+import { buildApp } from './build-app';
 
 const app = new App();
-
-// The Local stage is synthesized on its own, outside the pipeline: the local runtime runs exactly it.
-new AppStage(app, 'Local', { config: stages.Local, env: { region: REGION } });
-
-const source = sourceFromContext((key) => app.node.tryGetContext(key));
-if (source) {
-  new PipelineStack(app, 'Pipeline', {
-    stackName: 'energy-auction-pipeline',
-    // The account comes from the CLI's credentials at deploy time; none is written in code.
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: REGION },
-    source,
-  });
-} else {
+if (!buildApp(app)) {
   console.error('Pipeline stack skipped: set context "connectionArn" (cdk.json or -c connectionArn=...) to synthesize the deployment pipeline. See README "Deploy".');
 }
 

@@ -4,6 +4,17 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 /** Every region this product runs in. One, by decision (SPEC 2.6). */
 export const REGION = 'eu-west-1';
 
+/**
+ * Concurrent Lambda executions the deployed stages count on in the one account they share. AWS's default
+ * quota is 1,000, but new accounts start lower and are raised with use (README "Deploy" says how to check
+ * it). Dev and Prod close their auctions at the same minute, so their store-result budgets add up; the
+ * other half is left to the API and the other functions.
+ */
+export const ACCOUNT_LAMBDA_CONCURRENCY = 100;
+
+/** Name of the pipeline stack's own alerts topic, which the Dev stage's notifier subscribes to. */
+export const PIPELINE_ALERTS_TOPIC = 'energy-auction-pipeline-alerts';
+
 export type StageName = 'Local' | 'Dev' | 'Prod';
 
 /**
@@ -78,6 +89,12 @@ export interface StageConfig {
     readonly batchSize: number;
     /** Child executions running at once. */
     readonly batchConcurrency: number;
+    /**
+     * Most store-result invocations one run may hold at once (mapConcurrency x batchConcurrency must fit):
+     * the stage's share of the account's Lambda concurrency, so a large run is slowed by its own Map, not
+     * throttled by Lambda (whose TooManyRequests retries would eat the EXPRESS children's 5 minutes).
+     */
+    readonly storeConcurrencyBudget: number;
     /** Days before a run's working files (orders file, map results, failure list) expire. */
     readonly workFilesExpireAfterDays: number;
     /** Days before stored results move to infrequent access, and before they expire. */
@@ -85,8 +102,17 @@ export interface StageConfig {
     readonly expireAfterDays: number;
   };
   readonly logRetention: RetentionDays;
-  /** What happens to the orders table when the stack is deleted. Buckets are always retained. */
+  /**
+   * What happens to the orders table when the stack is deleted or the table replaced. RETAIN_ON_UPDATE_OR_DELETE
+   * keeps it then but lets a first create that rolls back delete it, so the retry does not meet "already exists".
+   */
   readonly tableRemovalPolicy: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection: nobody, CloudFormation included, can delete the table. A create that rolls
+   * back cannot delete it either, so a protected table must be plainly retained and have a generated name
+   * (the retry then creates a new one instead of failing on the name).
+   */
+  readonly tableDeletionProtection: boolean;
 }
 
 const common = {
@@ -101,6 +127,7 @@ const common = {
     inlineOrdersLimit: 1000,
     batchSize: 500,
     batchConcurrency: 20,
+    storeConcurrencyBudget: 200,
     workFilesExpireAfterDays: 14,
     infrequentAccessAfterDays: 30,
     expireAfterDays: 365,
@@ -122,16 +149,23 @@ export const stages: Record<StageName, StageConfig> = {
     stageName: 'Local',
     prefix: 'energy-auction-local',
     platform: simulatedPlatform,
+    // The local gateway throttles as API Gateway does: limits no test or benchmark on one machine reaches
+    // (within the account's 10,000/s and 5,000 burst); test/e2e/local-throttling.test.ts shows low ones biting.
+    api: { ...common.api, rateLimit: 5000, burstLimit: 5000 },
     logRetention: RetentionDays.ONE_WEEK,
     tableRemovalPolicy: RemovalPolicy.DESTROY,
+    tableDeletionProtection: false,
   },
   Dev: {
     ...common,
     stageName: 'Dev',
     prefix: 'energy-auction-dev',
     platform: simulatedPlatform,
+    // 10 x 2 store-result at once: Dev shares the account (and the gate closure minute) with Prod.
+    results: { ...common.results, batchConcurrency: 2, storeConcurrencyBudget: 20 },
     logRetention: RetentionDays.ONE_MONTH,
     tableRemovalPolicy: RemovalPolicy.DESTROY,
+    tableDeletionProtection: false,
   },
   Prod: {
     ...common,
@@ -140,8 +174,11 @@ export const stages: Record<StageName, StageConfig> = {
     // The real platform; its API key is put into the stage's platform secret by an operator.
     platform: { kind: 'external', baseUrl: 'https://auction-platform.example.com/v1/' },
     api: { ...common.api, rateLimit: 200, burstLimit: 400 },
+    // 10 x 3 store-result at once: 100,000 orders take minutes, far inside the run timeout.
+    results: { ...common.results, batchConcurrency: 3, storeConcurrencyBudget: 30 },
     logRetention: RetentionDays.SIX_MONTHS,
     tableRemovalPolicy: RemovalPolicy.RETAIN,
+    tableDeletionProtection: true,
   },
 };
 
@@ -173,6 +210,12 @@ export function validateStageConfig(config: StageConfig): void {
   if (results.inlineOrdersLimit > 2000 || results.batchSize > 2000 || results.batchSize < 1 || results.batchConcurrency < 1) {
     problems.push('results.inlineOrdersLimit and results.batchSize must be 1..2000 (Step Functions history and payload limits), results.batchConcurrency at least 1');
   }
+  if (results.mapConcurrency * results.batchConcurrency > results.storeConcurrencyBudget) {
+    problems.push(`results.mapConcurrency x results.batchConcurrency (${results.mapConcurrency * results.batchConcurrency}) must not exceed results.storeConcurrencyBudget (${results.storeConcurrencyBudget})`);
+  }
+  if (config.tableDeletionProtection && config.tableRemovalPolicy !== RemovalPolicy.RETAIN) {
+    problems.push('tableDeletionProtection needs tableRemovalPolicy RETAIN: CloudFormation cannot delete a protected table when a create rolls back');
+  }
   if (platform.kind === 'simulated') {
     for (const [name, value] of Object.entries({ rejectedShare: platform.rejectedShare, malformedShare: platform.malformedShare, noResultShare: platform.noResultShare })) {
       if (!(value >= 0 && value <= 1)) problems.push(`platform.${name} must be between 0 and 1`);
@@ -186,6 +229,18 @@ export function validateStageConfig(config: StageConfig): void {
   }
   if (problems.length > 0) {
     throw new Error(`Invalid configuration for stage ${config.stageName}:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+/**
+ * Fails synth when the stages deployed into one account could together ask for more concurrent
+ * store-result invocations than half of ACCOUNT_LAMBDA_CONCURRENCY.
+ */
+export function validateAccountConcurrency(deployed: readonly StageConfig[], accountConcurrency = ACCOUNT_LAMBDA_CONCURRENCY): void {
+  const total = deployed.reduce((sum, config) => sum + config.results.storeConcurrencyBudget, 0);
+  if (total > accountConcurrency / 2) {
+    const parts = deployed.map((config) => `${config.stageName} ${config.results.storeConcurrencyBudget}`).join(' + ');
+    throw new Error(`The stages of one account may run ${parts} = ${total} store-result invocations at once, more than half of the ${accountConcurrency} concurrent Lambda executions assumed for the account (ACCOUNT_LAMBDA_CONCURRENCY); lower results.storeConcurrencyBudget or raise the quota and the constant.`);
   }
 }
 

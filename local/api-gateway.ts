@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Ajv, { ValidateFunction } from 'ajv';
 import type { StackAssembly } from './assembly';
 import { resourcesOfType } from './assembly';
 import { ACCOUNT, Resolver } from './intrinsics';
 import type { LocalFunction } from './lambda/runner';
 import type { ApiKeyGrant } from './api-keys';
-import { elapsed, listen, readBody } from './net';
+import { GatewayResponseDef, GatewayResponseType, readGatewayResponses, RenderedResponse, renderGatewayResponse, ResponseContext } from './gateway-responses';
+import { elapsed, listen } from './net';
 import { log } from './log';
+import { Clock, readThrottleSettings, Throttle, ThrottleSettings } from './throttle';
 
 /** Lambda targets name their function by ARN; the server binds them once the functions exist. */
 type Target =
@@ -30,12 +33,6 @@ interface Route {
   readonly requiredParams: string[];
 }
 
-interface GatewayResponse {
-  readonly status?: number;
-  readonly headers: Record<string, string>;
-  readonly template?: string;
-}
-
 export interface ApiDefinition {
   /** Logical id of the RestApi. */
   readonly logicalId: string;
@@ -45,23 +42,17 @@ export interface ApiDefinition {
   readonly apiId: string;
   readonly stage: string;
   readonly routes: Route[];
-  readonly gatewayResponses: Record<string, GatewayResponse>;
+  readonly gatewayResponses: Record<string, GatewayResponseDef>;
+  /** Usage plans' and the stage's throttles and quotas. */
+  readonly throttle: ThrottleSettings;
 }
 
-/** API Gateway response types the local gateway can produce, with AWS's default status and message. */
-const DEFAULT_RESPONSES: Record<string, [number, string]> = {
-  API_KEY: [403, 'Forbidden'],
-  BAD_REQUEST_BODY: [400, 'Invalid request body'],
-  BAD_REQUEST_PARAMETERS: [400, 'Missing required request parameters'],
-  REQUEST_TOO_LARGE: [413, 'Request Too Long'],
-  INTEGRATION_FAILURE: [504, 'Endpoint request timed out'],
-  INTEGRATION_TIMEOUT: [504, 'Endpoint request timed out'],
-  DEFAULT_5XX: [502, 'Internal server error'],
-  // AWS answers unknown routes with this type (403 by default); locally the default is 404 as the API
-  // contract expects, and a GatewayResponse in the template still overrides it.
-  MISSING_AUTHENTICATION_TOKEN: [404, 'Not Found'],
-  METHOD_NOT_ALLOWED: [405, 'Method Not Allowed'],
-};
+/** API Gateway's payload limit (REST API quotas: 10 MB). */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** REST API quotas: total combined size of request line and header values. */
+const MAX_REQUEST_LINE_AND_HEADERS = 10_240;
+/** Lambda's limit for a synchronous invocation's event (6 MB); bigger events are refused before the function runs. */
+const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 /** API Gateway models are JSON Schema draft-04; ajv speaks draft-07, which differs in a few keywords. */
 function toDraft7(schema: unknown): unknown {
@@ -83,8 +74,8 @@ function toDraft7(schema: unknown): unknown {
 
 /**
  * Reads every REST API of the template: resources into paths, methods into routes (AWS_PROXY to a
- * function of the template, or mock responses), validators with their models, gateway responses and
- * the stage. Functions are bound later (ApiServer.bind), so the servers can listen first and the
+ * function of the template, or mock responses), validators with their models, gateway responses,
+ * the stage and what throttles it. Functions are bound later (ApiServer.bind), so the servers can listen first and the
  * functions' environment can name the local URLs.
  */
 export function readApis(stack: StackAssembly, resolver: Resolver): ApiDefinition[] {
@@ -154,32 +145,20 @@ export function readApis(stack: StackAssembly, resolver: Resolver): ApiDefinitio
       });
     }
 
-    const gatewayResponses: Record<string, GatewayResponse> = {};
-    for (const [, gr] of resourcesOfType(stack.template, 'AWS::ApiGateway::GatewayResponse').filter(belongsTo(apiLogicalId))) {
-      const p = resolver.resolve(gr.Properties ?? {}) as Record<string, unknown>;
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries((p.ResponseParameters as Record<string, string>) ?? {})) {
-        headers[k.replace('gatewayresponse.header.', '')] = String(v).replace(/^'|'$/g, '');
-      }
-      gatewayResponses[String(p.ResponseType)] = {
-        status: p.StatusCode ? Number(p.StatusCode) : undefined,
-        headers,
-        template: ((p.ResponseTemplates as Record<string, string>) ?? {})['application/json'],
-      };
-    }
-
     const stageNames = [
       ...resourcesOfType(stack.template, 'AWS::ApiGateway::Stage').filter(belongsTo(apiLogicalId)).map(([, st]) => st.Properties?.StageName),
       ...resourcesOfType(stack.template, 'AWS::ApiGateway::Deployment').filter(belongsTo(apiLogicalId)).map(([, d]) => d.Properties?.StageName),
     ].filter((st): st is string => typeof st === 'string');
     const nameProp = apiResource.Properties?.Name;
+    const stage = stageNames[0] ?? 'prod';
     return {
       logicalId: apiLogicalId,
       name: nameProp === undefined ? apiLogicalId : resolver.resolveString(nameProp, `RestApi ${apiLogicalId} Name`),
       apiId: resolver.ref(apiLogicalId),
-      stage: stageNames[0] ?? 'prod',
+      stage,
       routes,
-      gatewayResponses,
+      gatewayResponses: readGatewayResponses(stack, resolver, apiLogicalId),
+      throttle: readThrottleSettings(stack, resolver, apiLogicalId, stage),
     };
   });
 }
@@ -220,65 +199,104 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** Reads the whole body; past `limit` it keeps draining without storing, so the client still reads the answer. */
+async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  return size > limit ? 'too large' : Buffer.concat(chunks);
+}
+
+/** The request line and every header value in bytes, as API Gateway counts them against its 10240-byte quota. */
+function requestLineAndHeaderBytes(req: IncomingMessage): number {
+  let size = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) size += Buffer.byteLength(req.rawHeaders[i]);
+  return size;
+}
+
+export interface StartApiOptions {
+  /** The throttles' clock. @default Date.now */
+  readonly clock?: Clock;
+}
+
 /**
  * Serves one API on loopback, at the root and under `/<stage>` as the real invoke URL does. A route with
  * ApiKeyRequired takes the keys whose usage plans include this API (`keys`, see api-keys.ts). `service`
- * names the server in a port-in-use error.
+ * names the server in a port-in-use error. Checks run in API Gateway's order: size limits, route and method,
+ * API key, throttles and quotas, request validation, integration; each refusal is the API's gateway
+ * response of its type (see gateway-responses.ts).
  */
-export async function startApi(api: ApiDefinition, port: number, keys: readonly ApiKeyGrant[], service = 'api'): Promise<ApiServer> {
+export async function startApi(api: ApiDefinition, port: number, keys: readonly ApiKeyGrant[], service = 'api', options: StartApiOptions = {}): Promise<ApiServer> {
   const keyByValue = new Map(keys.filter((k) => k.restApis.has(api.logicalId)).map((k) => [k.value, k]));
+  const throttle = new Throttle(api.throttle, options.clock);
   const functions = new Map<Route, LocalFunction>();
   let bindRoutes!: () => void;
   const bound = new Promise<void>((resolve) => (bindRoutes = resolve));
   const respond = (res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer) => {
     res.writeHead(status, headers).end(body);
   };
-  const gatewayError = (res: ServerResponse, type: string, requestId: string, detail?: string) => {
-    const [status, message] = DEFAULT_RESPONSES[type];
-    const custom = api.gatewayResponses[type] ?? (status >= 500 ? api.gatewayResponses.DEFAULT_5XX : api.gatewayResponses.DEFAULT_4XX);
-    const messageString = JSON.stringify(message);
-    const body = custom?.template
-      ? custom.template
-          .replaceAll('$context.error.messageString', messageString)
-          .replaceAll('$context.error.validationErrorString', (detail ?? message).replace(/"/g, '\\"'))
-          .replaceAll('$context.requestId', requestId)
-          .replaceAll('$context.error.responseType', type)
-      : JSON.stringify({ message: detail && type === 'BAD_REQUEST_PARAMETERS' ? `${message}: [${detail}]` : message });
-    respond(res, custom?.status ?? status, { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': type, ...(custom?.headers ?? {}) }, body);
-    return custom?.status ?? status;
+  /** `$context` values and parameters of a request, for gateway responses. */
+  const contextOf = (req: IncomingMessage | undefined, requestId: string, extra: Record<string, string> = {}): ResponseContext => {
+    const url = new URL(req?.url ?? '/', 'http://localhost');
+    const header = (name: string) => {
+      const v = req?.headers[name.toLowerCase()];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    return {
+      requestId,
+      context: { extendedRequestId: requestId, apiId: api.apiId, stage: api.stage, httpMethod: (req?.method ?? 'GET').toUpperCase(), domainName: String(req?.headers.host ?? 'localhost'), ...extra },
+      header,
+      query: (name) => url.searchParams.get(name) ?? undefined,
+      path: (name) => extra[`path.${name}`],
+    };
+  };
+  const send = (res: ServerResponse, answer: RenderedResponse) => {
+    respond(res, answer.status, answer.headers, answer.body);
+    return answer.status;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    const requestId = randomUUID();
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<number> => {
     await bound;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const refuse = (type: GatewayResponseType, overrides: Parameters<typeof renderGatewayResponse>[3] = {}, extra: Record<string, string> = {}) =>
+      send(res, renderGatewayResponse(api.gatewayResponses, type, contextOf(req, requestId, extra), overrides));
+
+    // The front door's limits come before routing, as in AWS.
+    if (requestLineAndHeaderBytes(req) > MAX_REQUEST_LINE_AND_HEADERS) {
+      req.resume();
+      return refuse('REQUEST_TOO_LARGE');
+    }
+    const body = await readLimited(req, MAX_PAYLOAD_BYTES);
+    if (body === 'too large') return refuse('REQUEST_TOO_LARGE');
+
     const url = new URL(req.url ?? '/', 'http://localhost');
     // Split before any decoding, so an encoded slash (%2F) stays inside its segment.
     let parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] === api.stage) parts = parts.slice(1);
     // The event's `path` is the resource path without the stage, still percent-encoded, as on execute-api.
     const path = `/${parts.join('/')}`;
-    const method = (req.method ?? 'GET').toUpperCase();
     const candidates = api.routes.map((route) => ({ route, params: match(route, parts) })).filter((c) => c.params);
-    if (candidates.length === 0) return gatewayError(res, 'MISSING_AUTHENTICATION_TOKEN', requestId);
     const found = candidates.find((c) => c.route.method === method) ?? candidates.find((c) => c.route.method === 'ANY');
-    if (!found) return gatewayError(res, 'METHOD_NOT_ALLOWED', requestId);
+    // REST APIs answer a method a resource does not have exactly like a path that does not exist.
+    if (!found) return refuse('MISSING_AUTHENTICATION_TOKEN');
     const { route } = found;
+    const routeContext: Record<string, string> = { resourcePath: route.resourcePath, resourceId: route.resourceId, path: `/${api.stage}${path}` };
+    for (const [k, v] of Object.entries(found.params ?? {})) routeContext[`path.${k}`] = v;
+    const fail = (type: GatewayResponseType, overrides: Parameters<typeof renderGatewayResponse>[3] = {}) => refuse(type, overrides, routeContext);
 
     const headerValue = (name: string) => {
       const v = req.headers[name.toLowerCase()];
       return Array.isArray(v) ? v[0] : v;
     };
     const caller = route.apiKeyRequired ? keyByValue.get(headerValue('x-api-key') ?? '') : undefined;
-    if (route.apiKeyRequired && !caller) return gatewayError(res, 'API_KEY', requestId);
+    if (route.apiKeyRequired && !caller) return fail('INVALID_API_KEY');
+    const refusal = throttle.admit({ resourcePath: route.resourcePath, method: route.method, key: caller?.value, plans: caller?.usagePlans ?? [] });
+    if (refusal) return fail(refusal);
 
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch {
-      return gatewayError(res, 'REQUEST_TOO_LARGE', requestId);
-    }
     const text = body.length ? body.toString('utf8') : null;
-
     if (route.validateParams) {
       const missing = route.requiredParams.filter((p) => {
         const [where, name] = p.split(/\.(.+)/);
@@ -286,7 +304,10 @@ export async function startApi(api: ApiDefinition, port: number, keys: readonly 
         if (where === 'header') return headerValue(name) === undefined;
         return false;
       });
-      if (missing.length) return gatewayError(res, 'BAD_REQUEST_PARAMETERS', requestId, missing.map((m) => m.split('.').pop()).join(', '));
+      if (missing.length) {
+        const names = missing.map((m) => m.split('.').pop()).join(', ');
+        return fail('BAD_REQUEST_PARAMETERS', { message: `Missing required request parameters: [${names}]`, validationError: `[${names}]` });
+      }
     }
     if (route.validateBody) {
       const contentType = (headerValue('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
@@ -296,17 +317,17 @@ export async function startApi(api: ApiDefinition, port: number, keys: readonly 
         try {
           parsed = JSON.parse(text ?? '');
         } catch {
-          return gatewayError(res, 'BAD_REQUEST_BODY', requestId, 'Invalid JSON in request body');
+          return fail('BAD_REQUEST_BODY', { validationError: 'Invalid JSON in request body' });
         }
         if (!validate(parsed)) {
           const detail = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).slice(0, 10).join('; ');
-          return gatewayError(res, 'BAD_REQUEST_BODY', requestId, `[${detail}]`);
+          return fail('BAD_REQUEST_BODY', { validationError: `[${detail}]` });
         }
       }
     }
 
     if (route.target.kind === 'mock') {
-      respond(res, route.target.status, route.target.headers, route.target.body);
+      respond(res, route.target.status, { 'x-amzn-requestid': requestId, ...route.target.headers }, route.target.body);
       return route.target.status;
     }
 
@@ -360,15 +381,20 @@ export async function startApi(api: ApiDefinition, port: number, keys: readonly 
       isBase64Encoded: false,
     };
     const fn = functions.get(route) as LocalFunction;
+    // Lambda refuses an event over its payload limit before the function runs (RequestEntityTooLargeException).
+    if (body.length > LAMBDA_PAYLOAD_BYTES / 2 && Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_BYTES) {
+      log('api', `${fn.spec.label}: the event is over Lambda's 6 MB invocation payload limit; Lambda refuses it`);
+      return fail('INTEGRATION_FAILURE');
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), route.target.kind === 'lambda' ? route.target.timeoutMs : 0)));
     const result = await Promise.race([fn.invoke(event), timeout]).finally(() => clearTimeout(timer));
-    if (result === 'timeout') return gatewayError(res, 'INTEGRATION_TIMEOUT', requestId);
+    if (result === 'timeout') return fail('INTEGRATION_TIMEOUT');
     const out = result.ok ? (result.payload as Record<string, unknown> | null) : null;
     if (!out || typeof out.statusCode !== 'number') {
       if (!result.ok) log('api', `${fn.spec.label} failed: ${result.error.errorType}: ${result.error.errorMessage}`);
       else log('api', `${fn.spec.label} returned a malformed proxy response`);
-      return gatewayError(res, 'DEFAULT_5XX', requestId);
+      return fail('DEFAULT_5XX');
     }
     const outHeaders: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
     for (const [k, v] of Object.entries((out.multiValueHeaders as Record<string, unknown[]>) ?? {})) outHeaders[k] = v.map(String);
@@ -378,14 +404,27 @@ export async function startApi(api: ApiDefinition, port: number, keys: readonly 
     return out.statusCode;
   };
 
-  const server: Server = createServer((req, res) => {
+  // Room for headers past API Gateway's 10240 bytes, so the gateway answers them itself (REQUEST_TOO_LARGE).
+  const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     const started = Date.now();
-    handle(req, res)
+    const requestId = randomUUID();
+    handle(req, res, requestId)
       .then((status) => log('api', `${req.method} ${req.url} ${status} ${elapsed(started)}`))
       .catch((error) => {
         log('api', `${req.method} ${req.url} 500 ${elapsed(started)}: ${String(error)}`);
-        if (!res.headersSent) respond(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal server error' }));
+        if (!res.headersSent) send(res, renderGatewayResponse(api.gatewayResponses, 'DEFAULT_5XX', contextOf(req, requestId), { status: 500 }));
       });
+  });
+  // Headers even past maxHeaderSize still get the gateway's answer, not Node's bare 431.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code !== 'HPE_HEADER_OVERFLOW' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const answer = renderGatewayResponse(api.gatewayResponses, 'REQUEST_TOO_LARGE', contextOf(undefined, randomUUID()));
+    const head = Object.entries({ ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.end(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${head}\r\n${answer.body}`);
+    log('api', `request headers over ${64 * 1024} bytes ${answer.status}`);
   });
   const actual = await listen(server, port, service);
   return {

@@ -16,6 +16,8 @@ export interface ApiKeyGrant {
   /** For messages: the customer, or the key's Name in the template. */
   readonly label: string;
   readonly restApis: ReadonlySet<string>;
+  /** Usage plans (logical ids) the key is in: their throttles and quotas apply to it, per key. */
+  readonly usagePlans: ReadonlySet<string>;
   /** True for a key of the template with its own Value; false for LOCAL_API_KEY / LOCAL_API_KEYS. */
   readonly fromTemplate: boolean;
 }
@@ -67,8 +69,8 @@ const refOf = (value: unknown): string | undefined => (value && typeof value ===
  * The keys of the local gateway. A template key with a Value (literal, or a dynamic reference to a secret
  * of the template) is accepted by the APIs of its usage plans. Keys without a Value get theirs from AWS,
  * so locally their APIs take the customers' keys instead: the default customer (LOCAL_API_KEY) and those
- * of LOCAL_API_KEYS (`customers`, see customersOf). An API no key of the template is attached to takes
- * the customers' keys too.
+ * of LOCAL_API_KEYS (`customers`, see customersOf), each throttled as a key of those keys' usage plans.
+ * An API no key of the template is attached to takes the customers' keys too.
  */
 export function readApiKeys(
   stack: StackAssembly,
@@ -84,6 +86,7 @@ export function readApiKeys(
     plans.set(id, new Set(stages.map((s) => refOf(s.ApiId)).filter((a): a is string => a !== undefined && restApis.includes(a))));
   }
   const keyApis = new Map<string, Set<string>>();
+  const keyPlans = new Map<string, Set<string>>();
   for (const [id, link] of resourcesOfType(template, 'AWS::ApiGateway::UsagePlanKey')) {
     const keyId = refOf(link.Properties?.KeyId);
     const planId = refOf(link.Properties?.UsagePlanId);
@@ -91,25 +94,29 @@ export function readApiKeys(
     const apis = keyApis.get(keyId) ?? new Set<string>();
     for (const api of plans.get(planId) as Set<string>) apis.add(api);
     keyApis.set(keyId, apis);
+    keyPlans.set(keyId, (keyPlans.get(keyId) ?? new Set<string>()).add(planId));
   }
 
   const grants: ApiKeyGrant[] = [];
   const customerApis = new Set(restApis.filter((api) => ![...keyApis.values()].some((apis) => apis.has(api))));
+  const customerPlans = new Set<string>();
   for (const [id, key] of resourcesOfType(template, 'AWS::ApiGateway::ApiKey')) {
     const p = key.Properties ?? {};
     if (p.Enabled !== true && p.Enabled !== 'true') continue; // CloudFormation's default is a disabled key
     const apis = keyApis.get(id) ?? new Set<string>();
+    const plans = keyPlans.get(id) ?? new Set<string>();
     if (p.Value === undefined) {
       for (const api of apis) customerApis.add(api);
+      for (const plan of plans) customerPlans.add(plan);
       continue;
     }
     const value = resolveDynamicReferences(resolver.resolveString(p.Value, `ApiKey ${id} Value`), secrets, `ApiKey ${id} Value`);
     const name = p.Name === undefined ? id : resolver.resolveString(p.Name, `ApiKey ${id} Name`);
-    grants.push({ value, apiKeyId: resolver.ref(id), label: name, restApis: apis, fromTemplate: true });
+    grants.push({ value, apiKeyId: resolver.ref(id), label: name, restApis: apis, usagePlans: plans, fromTemplate: true });
   }
 
   for (const [name, value] of Object.entries(customers)) {
-    grants.push({ value, apiKeyId: name, label: name, restApis: customerApis, fromTemplate: false });
+    grants.push({ value, apiKeyId: name, label: name, restApis: customerApis, usagePlans: customerPlans, fromTemplate: false });
   }
   const byValue = new Map<string, ApiKeyGrant>();
   for (const grant of grants) {

@@ -1,7 +1,12 @@
-/** Fake credentials shared by every local client and Lambda. s3rver only accepts its built-in key pair. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+import { REGION } from './intrinsics';
+
+/**
+ * Credentials of the runtime's own clients and of the examples it prints. Any credentials work locally;
+ * a key that is not a function's or state machine's is allowed everything, as an administrator's would be.
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** Client config for the runtime's own SDK clients talking to a local emulator. */
 export function localClientConfig(endpoint: string) {
-  return { endpoint, region: 'eu-west-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 2 };
+  return { endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 };
 }

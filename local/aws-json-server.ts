@@ -1,5 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
+import { accessKeyOf } from './iam/authorizer';
 import { listen, readBody } from './net';
+
+const xmlText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** SNS's answer to a call IAM denies: 403 AuthorizationError (its messages spell the action `SNS:Publish`). */
+function queryAccessDenied(message: string): { status: number; body: string } {
+  const text = message.replace(/(perform: |the )sns:/g, '$1SNS:');
+  return {
+    status: 403,
+    body: `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>${xmlText(text)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  };
+}
 
 /** An error answered in AWS JSON protocol shape; `type` becomes the SDK exception name. */
 export class AwsJsonError extends Error {
@@ -38,21 +51,35 @@ function parseJsonBody(raw: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * IAM in front of the services: AWS's AccessDenied message when the caller (by access key id) may not make
+ * the call, else undefined. JSON services get `target prefix` and operation; Query services their signing name.
+ */
+export interface AwsCallAuthorizer {
+  json?(targetPrefix: string, operation: string, input: Record<string, unknown>, accessKeyId: string | undefined): string | undefined;
+  query?(signingName: string, form: URLSearchParams, accessKeyId: string | undefined): string | undefined;
+}
+
 export async function startAwsJsonServer(
   port: number,
   services: AwsJsonService[],
   queryServices: Record<string, AwsQueryService> = {},
+  authorize: AwsCallAuthorizer = {},
 ): Promise<{ endpoint: string; server: Server }> {
   const server = createServer(async (req: IncomingMessage, res) => {
     // Query-protocol requests carry no target; the SigV4 credential scope names the service.
     const contentType = String(req.headers['content-type'] ?? '');
     if (!req.headers['x-amz-target'] && contentType.startsWith('application/x-www-form-urlencoded')) {
       const signingName = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-      const query = queryServices[signingName];
+      const query: AwsQueryService | undefined = queryServices[signingName];
       const raw = (await readBody(req)).toString('utf8');
-      const answer = query
-        ? query(new URLSearchParams(raw))
-        : { status: 400, body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Service ${signingName || '(unknown)'} is not supported locally</Message></Error></ErrorResponse>` };
+      const form = new URLSearchParams(raw);
+      const denied = signingName in queryServices ? authorize.query?.(signingName, form, accessKeyOf(req.headers)) : undefined;
+      const answer = denied
+        ? queryAccessDenied(denied)
+        : query
+          ? query(form)
+          : { status: 400, body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Service ${signingName || '(unknown)'} is not supported locally</Message></Error></ErrorResponse>` };
       res.writeHead(answer.status, { 'content-type': 'text/xml' }).end(answer.body);
       return;
     }

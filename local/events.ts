@@ -21,6 +21,8 @@ export interface BusEvent {
 interface Target {
   readonly id: string;
   readonly arn: string;
+  /** The role EventBridge assumes to reach the target (state machines); others need a resource policy. */
+  readonly roleArn?: string;
   readonly input?: string;
   readonly inputPath?: string;
   readonly transformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
@@ -37,7 +39,7 @@ interface Rule {
 }
 
 /** How a target ARN is reached locally; supplied by the runtime (state machine, topic, function). */
-export type Deliver = (targetArn: string, payload: string, source: string) => void;
+export type Deliver = (targetArn: string, payload: string, source: string, via: { readonly ruleArn: string; readonly roleArn?: string }) => void;
 
 const OPERATORS = new Set(['prefix', 'suffix', 'anything-but', 'exists', 'equals-ignore-case', 'numeric']);
 
@@ -146,6 +148,7 @@ export class LocalEvents {
       const targets = ((p.Targets as Array<Record<string, unknown>>) ?? []).map((t) => ({
         id: String(t.Id),
         arn: String(t.Arn),
+        roleArn: t.RoleArn === undefined ? undefined : String(t.RoleArn),
         input: t.Input as string | undefined,
         inputPath: t.InputPath as string | undefined,
         transformer: t.InputTransformer as Target['transformer'],
@@ -231,7 +234,7 @@ export class LocalEvents {
       else if (target.transformer) payload = this.transform(target.transformer, event, rule);
       else payload = JSON.stringify(event);
       log('events', `${rule.name}: ${event['detail-type']} -> ${target.arn.split(':').slice(2, 3)} ${target.arn.split(':').pop()}`);
-      this.deliver(target.arn, payload, `rule ${rule.name}`);
+      this.deliver(target.arn, payload, `rule ${rule.name}`, { ruleArn: rule.arn, roleArn: target.roleArn });
     }
   }
 

@@ -5,6 +5,7 @@ import { resourcesOfType } from './assembly';
 import { REGION, Resolver } from './intrinsics';
 import { LOCAL_CREDENTIALS } from './aws-clients';
 import type { FunctionSpec } from './lambda/runner';
+import type { SessionCredentials } from './iam/authorizer';
 import { LocalSecret, resolveDynamicReferences } from './emulators/secrets';
 
 /** Endpoints handed to every function through the standard AWS_ENDPOINT_URL_<SERVICE> variables. */
@@ -27,6 +28,11 @@ export function mapExecuteApiUrls(value: string, executeApi: Readonly<Record<str
   return value.replace(/https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?(?=[/?#]|$)/g, (whole, id: string) => executeApi[id] ?? whole);
 }
 
+function sessionEnv(session: SessionCredentials | undefined): Record<string, string> {
+  if (!session) return { AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey };
+  return { AWS_ACCESS_KEY_ID: session.accessKeyId, AWS_SECRET_ACCESS_KEY: session.secretAccessKey, AWS_SESSION_TOKEN: session.sessionToken };
+}
+
 /**
  * Reads the template's functions: code from the `aws:asset:path` metadata (the bundled asset directory
  * next to the template), environment resolved to local names, plus the variables the Lambda service
@@ -38,6 +44,7 @@ export function readFunctions(
   endpoints: ServiceEndpoints,
   inlineDir: string,
   secrets: readonly LocalSecret[] = [],
+  credentials: (logicalId: string) => SessionCredentials | undefined = () => undefined,
 ): FunctionSpec[] {
   const invokeConfigs = new Map<string, Record<string, unknown>>();
   for (const [, cfg] of resourcesOfType(stack.template, 'AWS::Lambda::EventInvokeConfig')) {
@@ -75,8 +82,8 @@ export function readFunctions(
       ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, local(k, v)])),
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      // The function's own session of its role, as Lambda provides it: the emulators check IAM by this key.
+      ...sessionEnv(credentials(logicalId)),
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsmanager,

@@ -4,13 +4,15 @@
  * Environment: PORT (3000), LOCAL_API_KEY, LOCAL_API_KEYS (name=key,...), LOCAL_TIME_SCALE (1), LOCAL_DATA_DIR (.local), SLACK_WEBHOOK_URL,
  * LOCAL_FUNCTION_ENV (JSON: {"<service name|function name|logical id prefix|*>": {"VAR": "value"}}),
  * LOCAL_LAMBDA_LOGS=0 to hide the functions' own log lines, LOCAL_QUIET=1 for no request lines,
- * LOCAL_TTL_SWEEP_SECONDS (60) between DynamoDB TTL sweeps, LOCAL_LAMBDA_CONCURRENCY (4) sandboxes per function.
+ * LOCAL_TTL_SWEEP_SECONDS (60) between DynamoDB TTL sweeps, LOCAL_LAMBDA_CONCURRENCY (4) sandboxes per function,
+ * LOCAL_IAM (enforce|warn|off, default enforce): check every call of a function or state machine against its role.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { resolve } from 'node:path';
 import { ensureAssembly } from './synth';
 import { startRuntime } from './runtime';
 import { parseApiKeys } from './api-keys';
+import { parseIamMode } from './iam/authorizer';
 import { log } from './log';
 
 function arg(name: string): string | undefined {
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     quiet: process.env.LOCAL_QUIET === '1',
     ttlSweepSeconds: numberEnv('LOCAL_TTL_SWEEP_SECONDS', 60),
     lambdaConcurrency: numberEnv('LOCAL_LAMBDA_CONCURRENCY', 4) || 1,
+    iam: parseIamMode(process.env.LOCAL_IAM),
   });
   const e = runtime.endpoints;
   const dataDir = process.env.LOCAL_DATA_DIR || '.local';
@@ -84,7 +87,10 @@ Try:
   curl -s -X POST ${e.api}/orders -H 'x-api-key: ${e.apiKey}' -H 'content-type: application/json' \\
     -d '[{"record_id":"unique_id_1","parameter_1":"abc","parameter_2":4}]'
   npm run pipeline
-  AWS_ACCESS_KEY_ID=${e.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${e.credentials.secretAccessKey} aws --region ${e.region} --endpoint-url ${e.dynamodb} dynamodb scan --table-name ${e.tableName}
+  export AWS_ACCESS_KEY_ID=${e.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${e.credentials.secretAccessKey} AWS_DEFAULT_REGION=${e.region}   # any credentials work
+  aws --endpoint-url ${e.dynamodb} dynamodb scan --table-name ${e.tableName}
+  aws --endpoint-url ${e.s3} s3 ls s3://${e.bucketName}/ --recursive
+  aws --endpoint-url ${e.stepfunctions} stepfunctions list-executions --state-machine-arn ${e.stateMachineArn}
 Ctrl-C stops.
 `);
   let stopping = false;

@@ -30,13 +30,13 @@ export const EMULATED = new Set([
  * listed here or in EMULATED stops the start with its name, so nothing is silently left out.
  */
 export const IGNORED: Record<string, string> = {
-  'AWS::IAM::Role': 'permissions are not enforced locally',
-  'AWS::IAM::Policy': 'permissions are not enforced locally',
-  'AWS::IAM::ManagedPolicy': 'permissions are not enforced locally',
-  'AWS::S3::BucketPolicy': 'permissions are not enforced locally',
-  'AWS::SNS::TopicPolicy': 'permissions are not enforced locally',
-  'AWS::SQS::QueuePolicy': 'permissions are not enforced locally',
-  'AWS::Lambda::Permission': 'permissions are not enforced locally',
+  'AWS::IAM::Role': 'read by the IAM checks (local/iam), no service of its own',
+  'AWS::IAM::Policy': 'read by the IAM checks (local/iam), no service of its own',
+  'AWS::IAM::ManagedPolicy': 'read by the IAM checks (local/iam), no service of its own',
+  'AWS::S3::BucketPolicy': 'read by the IAM checks (local/iam), no service of its own',
+  'AWS::SNS::TopicPolicy': 'read by the IAM checks (local/iam), no service of its own',
+  'AWS::SQS::QueuePolicy': 'read by the IAM checks (local/iam), no service of its own',
+  'AWS::Lambda::Permission': 'read by the IAM checks (local/iam), no service of its own',
   'AWS::KMS::Key': 'encryption at rest is not emulated',
   'AWS::KMS::Alias': 'encryption at rest is not emulated',
   'AWS::Logs::LogGroup': 'function logs go to the console',

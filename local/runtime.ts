@@ -11,7 +11,9 @@ import { snsQueryService } from './emulators/sns-query';
 import { ensureTable, startDynamo, sweepExpired, TableSpec } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { startSlackSink } from './emulators/slack-sink';
-import { localSecretValue, LocalSecret, secretsService } from './emulators/secrets';
+import { findSecret, localSecretValue, LocalSecret, secretsService } from './emulators/secrets';
+import { Caller, IamMode, LocalIam } from './iam/authorizer';
+import { awsJsonHooks, dynamodbHooks, eventTargetDenial, s3Hooks, snsDeliveryDenial } from './iam/hooks';
 import { LocalQueues, readQueues } from './emulators/sqs';
 import { createFaults, Faults } from './faults';
 import { startS3FaultProxy } from './faults/s3-proxy';
@@ -61,6 +63,11 @@ export interface RuntimeOptions {
   readonly ttlSweepSeconds?: number;
   /** Tests only: put an S3 fault proxy in front of s3rver and return `faults`. @default false */
   readonly faultInjection?: boolean;
+  /**
+   * LOCAL_IAM: `enforce` checks every call of a function or state machine against its role's policies and
+   * answers AccessDenied as AWS does; `warn` only logs what AWS would deny; `off` checks nothing. @default 'enforce'
+   */
+  readonly iam?: IamMode;
 }
 
 export interface Endpoints {
@@ -105,6 +112,18 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+/** An error of the service a task calls (Lambda.AWSLambdaException, ...), its cause the service's message. */
+class ServiceError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** How the Java SDK Step Functions uses appends the status to a service error, as AWS shows it in the cause. */
+const sdkCause = (message: string, service: string, status: number, code: string) =>
+  `${message} (Service: ${service}; Status Code: ${status}; Error Code: ${code}; Request ID: ${randomUUID()}; Proxy: null)`;
+
 /** Error a task throws for a Lambda function error: Step Functions matches Retry/Catch on its name. */
 class TaskError extends Error {
   constructor(name: string, cause: unknown) {
@@ -133,6 +152,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   checkResourceTypes(stack.template);
   const resolver = new Resolver(stack);
   const template = stack.template;
+  const iam = new LocalIam(stack, resolver, options.iam ?? 'enforce');
+  iam.describe();
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async () => {
@@ -150,12 +171,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Emulators first: functions get their endpoints in the environment.
     const slack = await startSlackSink(portFor(4));
     cleanups.push(() => slack.close());
-    const dynamo = await startDynamo(portFor(1), options.inMemory ? undefined : join(dataDir, 'dynamodb'));
+    const tables: TableSpec[] = [];
+    const ttlOf = (tableName: string) => tables.find((t) => t.input.TableName === tableName)?.ttlAttribute;
+    const dynamo = await startDynamo(portFor(1), options.inMemory ? undefined : join(dataDir, 'dynamodb'), dynamodbHooks(iam, ttlOf));
     cleanups.push(() => dynamo.close());
 
     const buckets = resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => resolver.physicalName(id));
     // With fault injection, s3rver moves to a free port behind a proxy that can fail chosen PUTs.
-    const s3 = await startS3(options.faultInjection ? 0 : portFor(2), options.inMemory ? undefined : join(dataDir, 's3'), buckets);
+    const s3 = await startS3(options.faultInjection ? 0 : portFor(2), options.inMemory ? undefined : join(dataDir, 's3'), buckets, s3Hooks(iam));
     cleanups.push(() => s3.close());
     const s3Proxy = options.faultInjection ? await startS3FaultProxy(portFor(2), s3.endpoint) : undefined;
     if (s3Proxy) cleanups.push(() => s3Proxy.close());
@@ -164,13 +187,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const awsServices: AwsJsonService[] = [];
     // SNS is read later from the template; its Publish answers through this indirection.
     const queryServices: Record<string, AwsQueryService> = {};
-    const awsJson = await startAwsJsonServer(portFor(3), awsServices, queryServices);
+    // Secrets are read later from the template; the IAM check resolves a SecretId through this list.
+    const knownSecrets: LocalSecret[] = [];
+    const awsJson = await startAwsJsonServer(portFor(3), awsServices, queryServices, awsJsonHooks(iam, (id) => findSecret(knownSecrets, id)?.arn));
     cleanups.push(() => new Promise((r) => awsJson.server.close(() => r())));
     const queues = new LocalQueues(readQueues(stack, resolver), awsJson.endpoint, options.inMemory ? undefined : join(dataDir, 'sqs'));
     awsServices.push(queues.service());
     cleanups.push(() => queues.close());
 
-    const tables: TableSpec[] = [];
     for (const [id, res] of [...resourcesOfType(template, 'AWS::DynamoDB::Table'), ...resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')]) {
       const p = resolver.resolve(res.Properties ?? {}) as Record<string, unknown>;
       const indexes = (p.GlobalSecondaryIndexes as Array<Record<string, unknown>> | undefined)?.map((i) => ({
@@ -225,6 +249,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const isWebhook = /slack|webhook/i.test([id, p.Name, p.Description, ...referencedAs].join(' '));
       return { name: resolver.physicalName(id), arn: resolver.ref(id), value: localSecretValue(p, isWebhook, webhookUrl) };
     });
+    knownSecrets.push(...secrets);
     awsServices.push(secretsService(secrets));
 
     // The APIs listen before the functions are read, so function environments can name their local URLs;
@@ -244,7 +269,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const executeApi = Object.fromEntries(apiServers.map((a) => [a.api.apiId, a.url]));
 
     const endpointsForFunctions = { dynamodb: dynamo.endpoint, s3: s3Endpoint, secretsmanager: awsJson.endpoint, stepfunctions: awsJson.endpoint, sns: awsJson.endpoint, executeApi };
-    const specs = readFunctions(stack, resolver, endpointsForFunctions, join(dataDir, 'inline'), secrets);
+    const specs = readFunctions(stack, resolver, endpointsForFunctions, join(dataDir, 'inline'), secrets, (id) => iam.caller(id)?.credentials);
     const extraEnv = matchFunctionEnv(specs, options.functionEnv ?? {});
     const runnerOptions = {
       maxConcurrency: options.lambdaConcurrency ?? 4,
@@ -259,7 +284,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       return functions.find((f) => f.spec.arn === base || f.spec.name === base);
     };
 
-    const sns = new LocalSns(stack, resolver, functionByArn, (queueArn, body) => deadLetter(queueArn, body));
+    const sns = new LocalSns(stack, resolver, functionByArn, (queueArn, body) => deadLetter(queueArn, body), (fnArn, topicArn) => snsDeliveryDenial(iam, fnArn, topicArn));
     queryServices.sns = snsQueryService(sns);
     // Dead letters go to a queue (or a topic) of the template; a target that is neither fails the start.
     const deadLetter = (targetArn: string, body: string, attributes?: Record<string, MessageAttribute>): string => {
@@ -272,40 +297,52 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       if (!queues.find(target) && !sns.has(target)) throw new Error(`Dead-letter target ${target} is neither an SQS queue nor an SNS topic of the template`);
     }
 
-    // Distributed Map ItemReader/ResultWriter go through the same S3 endpoint as the functions (and its fault proxy).
-    const objectStore = s3ObjectStore(s3Endpoint);
-    cleanups.push(() => objectStore.close());
+    // Distributed Map ItemReader/ResultWriter go through the same S3 endpoint as the functions (and its fault
+    // proxy), signed as the state machine's role.
+    const objectStoreFor = (caller: Caller | undefined) => {
+      const store = s3ObjectStore(s3Endpoint, caller?.credentials);
+      cleanups.push(() => store.close());
+      return store;
+    };
     const machines: LocalStateMachine[] = [];
     const definitions = new Map<string, string>();
     // Rules are read before the state machines: execution status changes go to them; deliveries happen later.
-    const events = new LocalEvents(stack, resolver, (targetArn, payload, source) => {
+    const events = new LocalEvents(stack, resolver, (targetArn, payload, source, via) => {
       const machine = machines.find((m) => m.arn === targetArn);
+      const fn = machine || sns.has(targetArn) ? undefined : functionByArn(targetArn);
+      // EventBridge counts a failed invocation and retries; locally the denial is logged and the event dropped.
+      const denied = eventTargetDenial(iam, machine ? 'state-machine' : fn ? 'function' : 'topic', targetArn, via);
+      if (denied) return void warn(`events: ${source} cannot deliver to ${targetArn}: ${denied}`);
       if (machine) return void machine.start(payload);
       if (sns.has(targetArn)) return void sns.publish({ TopicArn: targetArn, Message: payload }, source);
-      const fn = functionByArn(targetArn);
       if (fn) return void fn.invokeAsync(JSON.parse(payload), source);
     });
-    const invokeTask = async (fnArn: string, payload: unknown) => {
+    const invokeTask = async (fnArn: string, payload: unknown, caller: Caller | undefined) => {
       const fn = functionByArn(fnArn);
       if (!fn) throw new TaskError('Lambda.ResourceNotFoundException', { errorMessage: `Function not found: ${fnArn}` });
+      const denied = iam.check(caller, [{ action: 'lambda:InvokeFunction', resource: fnArn.startsWith('arn:') ? fnArn : fn.spec.arn }], 'states');
+      if (denied) throw new ServiceError('Lambda.AWSLambdaException', sdkCause(denied.message, 'AWSLambda', 403, 'AccessDeniedException'));
       const result = await fn.invoke(payload);
       if (!result.ok) throw new TaskError(result.error.errorType, result.error);
       return result.payload;
     };
-    const taskHandler = (resource: string, stateName: string): TaskHandler => {
+    // Each state machine's tasks run as its role.
+    const taskHandlerFor = (caller: Caller | undefined) => (resource: string, stateName: string): TaskHandler => {
       if (LAMBDA_ARN.test(resource)) {
         if (!functionByArn(resource)) throw new Error(`task resource ${resource} is not a function of the template`);
-        return async (input) => (await invokeTask(resource, input)) as never;
+        return async (input) => (await invokeTask(resource, input, caller)) as never;
       }
       if (resource === 'arn:aws:states:::lambda:invoke') {
         return async (input) => {
           const p = input as { FunctionName: string; Payload?: unknown };
-          const payload = await invokeTask(p.FunctionName, p.Payload ?? {});
+          const payload = await invokeTask(p.FunctionName, p.Payload ?? {}, caller);
           return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: randomUUID() } } as never;
         };
       }
       if (resource === 'arn:aws:states:::sns:publish') {
         return async (input) => {
+          const denied = iam.check(caller, [{ action: 'sns:Publish', resource: String((input as { TopicArn?: unknown }).TopicArn) }], 'states');
+          if (denied) throw new ServiceError('SNS.AuthorizationErrorException', sdkCause(denied.message.replace(/(perform: |the )sns:/g, '$1SNS:'), 'AmazonSNS', 403, 'AuthorizationError'));
           const out = sns.publish(input as never, `state ${stateName}`);
           return { ...out, SdkHttpMetadata: { HttpStatusCode: 200 }, SdkResponseMetadata: { RequestId: randomUUID() } } as never;
         };
@@ -348,7 +385,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const definitionText = text.replace(/\$\{([^}]+)\}/g, (whole, key: string) => (key in substitutions ? String(substitutions[key]) : whole));
       const arn = resolver.ref(id);
       definitions.set(arn, definitionText);
-      machines.push(new LocalStateMachine(arn, resolver.physicalName(id), JSON.parse(definitionText), { taskHandler, timeScale, onStatusChange: statusChange, objectStore }));
+      const caller = iam.caller(id);
+      machines.push(new LocalStateMachine(arn, resolver.physicalName(id), JSON.parse(definitionText), {
+        taskHandler: taskHandlerFor(caller),
+        timeScale,
+        onStatusChange: statusChange,
+        objectStore: objectStoreFor(caller),
+        roleArn: caller?.role.arn,
+        authorizeChildExecutions: () => iam.check(caller, [{ action: 'states:StartExecution', resource: arn }], 'states')?.message,
+      }));
     }
     awsServices.push(sfnService(machines, definitions));
     cleanups.push(() => {

@@ -230,7 +230,7 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
           name: m.name,
           status: 'ACTIVE',
           definition: definitions.get(m.arn),
-          roleArn: `${m.arn}-role`,
+          roleArn: m.roleArn ?? `${m.arn}-role`,
           type: 'STANDARD',
           creationDate: epoch(created),
         };

@@ -17,6 +17,9 @@ interface Subscription {
 /** Sends an undeliverable message to a subscription's dead-letter queue; returns the queue's name. */
 export type SnsDeadLetter = (queueArn: string, body: string) => string;
 
+/** Why SNS may not invoke a subscribed function (no AWS::Lambda::Permission for sns.amazonaws.com), or undefined. */
+export type SnsDeliveryCheck = (functionArn: string, topicArn: string) => string | undefined;
+
 export interface PublishInput {
   readonly TopicArn?: string;
   readonly Message?: unknown;
@@ -36,6 +39,7 @@ export class LocalSns {
     resolver: Resolver,
     functionByArn: (arn: string) => LocalFunction | undefined,
     private readonly deadLetter?: SnsDeadLetter,
+    private readonly mayDeliver: SnsDeliveryCheck = () => undefined,
   ) {
     for (const [id] of resourcesOfType(stack.template, 'AWS::SNS::Topic')) this.topics.set(resolver.ref(id), []);
     for (const [id, sub] of resourcesOfType(stack.template, 'AWS::SNS::Subscription')) {
@@ -96,12 +100,15 @@ export class LocalSns {
         MessageAttributes: attributes,
       };
       const event = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: sub.arn, Sns: sns }] };
-      if (sub.fn.invokeAsync(event, `SNS ${topicArn.split(':').pop()}`)) continue;
+      // Without the function's permission, SNS's deliveries fail as in AWS and end in the redrive policy.
+      const denied = this.mayDeliver(sub.fn.spec.arn, topicArn);
+      if (denied) warn(`sns: cannot invoke ${sub.fn.spec.label}: ${denied}`);
+      else if (sub.fn.invokeAsync(event, `SNS ${topicArn.split(':').pop()}`)) continue;
       // Lambda refused the event (the local runtime is stopping): SNS's redrive policy keeps the message.
       if (sub.deadLetterArn && this.deadLetter) {
-        warn(`sns: ${sub.fn.spec.label} did not accept message ${messageId}; sent to the dead-letter queue ${this.deadLetter(sub.deadLetterArn, JSON.stringify(sns))}`);
+        warn(`sns: ${sub.fn.spec.label} did not get message ${messageId}; sent to the dead-letter queue ${this.deadLetter(sub.deadLetterArn, JSON.stringify(sns))}`);
       } else {
-        warn(`sns: ${sub.fn.spec.label} did not accept message ${messageId} and the subscription has no dead-letter queue: it is lost`);
+        warn(`sns: ${sub.fn.spec.label} did not get message ${messageId} and the subscription has no dead-letter queue: it is lost`);
       }
     }
     return { MessageId: messageId };

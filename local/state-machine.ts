@@ -8,6 +8,7 @@ import {
   PAYLOAD_LIMIT,
   parseDistributedMap,
   runDistributedMap,
+  StatesError,
   TerminalStatesError,
 } from './distributed-map';
 import type { ChildExecution, DistributedMapState, Json, MapRun, ObjectStore } from './distributed-map';
@@ -67,6 +68,13 @@ export interface StateMachineDeps {
   onStatusChange(execution: Execution): void;
   /** S3 for Distributed Map ItemReader and ResultWriter. */
   readonly objectStore?: ObjectStore;
+  /** The execution role (the template's RoleArn), as `$$.Execution.RoleArn` and DescribeStateMachine show it. */
+  readonly roleArn?: string;
+  /**
+   * IAM for a Distributed Map's child executions (states:StartExecution on the state machine itself):
+   * AWS's AccessDenied message when the role may not start them, else undefined.
+   */
+  authorizeChildExecutions?(): string | undefined;
 }
 
 /** The library's run options plus the hooks local/sfn-library.ts patches in. */
@@ -219,7 +227,7 @@ class Workflow {
       includeData: req.type === 'STANDARD',
       taskResources: this.taskResources,
       distributedMaps: new Set(this.distributed.keys()),
-      roleArn: `${req.stateMachineArn}-role`,
+      roleArn: this.deps.roleArn ?? `${req.stateMachineArn}-role`,
     });
     let maxPayloadBytes = 0;
     let maxPayloadState: string | undefined;
@@ -261,7 +269,7 @@ class Workflow {
       return result;
     }]));
     const context = {
-      Execution: { Id: req.executionArn, Name: req.name, RoleArn: `${req.stateMachineArn}-role`, StartTime: startDate.toISOString(), RedriveCount: 0 },
+      Execution: { Id: req.executionArn, Name: req.name, RoleArn: this.deps.roleArn ?? `${req.stateMachineArn}-role`, StartTime: startDate.toISOString(), RedriveCount: 0 },
       StateMachine: { Id: req.stateMachineArn, Name: req.stateMachineName },
     };
     const options: RunOptions = {
@@ -272,6 +280,8 @@ class Workflow {
       _onStateOutput: (stateName, value) => measure(stateName, 'output', value),
       _distributedMap: (stateName, input, mapContext, abortSignal) => {
         const { spec, processor } = this.distributed.get(stateName) as { spec: DistributedMapState; processor: Workflow };
+        const denied = this.deps.authorizeChildExecutions?.();
+        if (denied) return Promise.reject(new StatesError('States.Runtime', denied));
         return runDistributedMap({
           spec,
           input,
@@ -365,6 +375,7 @@ export class LocalStateMachine implements ExecutionRegistry {
   readonly children = new Map<string, Execution>();
   readonly mapRuns = new Map<string, MapRun>();
   private readonly workflow: Workflow;
+  readonly roleArn?: string;
 
   constructor(
     readonly arn: string,
@@ -372,6 +383,7 @@ export class LocalStateMachine implements ExecutionRegistry {
     definition: Definition,
     deps: StateMachineDeps,
   ) {
+    this.roleArn = deps.roleArn;
     const problems: string[] = [];
     if (definition.QueryLanguage && definition.QueryLanguage !== 'JSONPath') problems.push(`QueryLanguage ${definition.QueryLanguage}`);
     let workflow: Workflow | undefined;

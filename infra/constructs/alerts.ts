@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,11 +9,18 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { UNSET_WEBHOOK_SECRET } from '../../src/alerts/webhook-url';
 import { StageConfig } from '../config';
 import { AppFunction } from './app-function';
 
 export interface AlertsProps {
   readonly config: StageConfig;
+  /**
+   * Name of another topic in this account and region whose messages the notifier posts too: the pipeline
+   * stack's alerts topic, relayed by one stage. Referenced by name, so no export ties the stacks together.
+   * @default - none
+   */
+  readonly relayTopicName?: string;
 }
 
 /**
@@ -62,9 +69,14 @@ export class Alerts extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
+    // Created holding an explicit "not set" marker the notifier recognizes (it logs each alert with the
+    // command that fills the secret), instead of a random string that fails every alert as a bad URL.
+    // CloudFormation writes the value only when this template text changes: keep it as it is, or an
+    // update would overwrite the URL an operator put in.
     this.webhookSecret = new secretsmanager.Secret(this, 'SlackWebhook', {
       secretName: `${config.prefix}/slack-webhook`,
-      description: 'Slack incoming-webhook URL for alerts: a plain https URL or {"webhookUrl": "..."}',
+      description: 'Slack incoming-webhook URL for alerts, as {"webhookUrl": "<url>"} or the plain URL; {"webhookUrl": "UNSET"} until an operator puts it in',
+      secretStringValue: SecretValue.unsafePlainText(UNSET_WEBHOOK_SECRET),
     });
 
     this.notifier = new AppFunction(this, 'SlackNotifierFunction', {
@@ -82,6 +94,10 @@ export class Alerts extends Construct {
     this.topic.addSubscription(new subscriptions.LambdaSubscription(this.notifier, {
       deadLetterQueue: this.deadLetterQueue,
     }));
+    if (props.relayTopicName) {
+      const relayed = sns.Topic.fromTopicArn(this, 'RelayedTopic', Stack.of(this).formatArn({ service: 'sns', resource: props.relayTopicName }));
+      relayed.addSubscription(new subscriptions.LambdaSubscription(this.notifier, { deadLetterQueue: this.deadLetterQueue }));
+    }
 
     new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
       alarmName: `${config.prefix}-alerts-undelivered`,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -32,6 +32,20 @@ export interface AppFunctionProps {
 }
 
 /**
+ * esbuild settings of every function, exported so the benchmarks bundle their baseline handler exactly
+ * the same way (bench/bundle.ts).
+ */
+export const APP_FUNCTION_BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: OutputFormat.CJS,
+  // Bundle the AWS SDK too: versions are pinned by our lock file and the asset runs as-is locally.
+  externalModules: [] as string[],
+} as const;
+
+/**
  * Every function of the product: Node 22 on arm64, bundled by the local esbuild (no Docker), X-Ray
  * tracing, its own log group with retention, source maps, Powertools settings, and a role that may
  * write only its own logs. `bind*()` grants access and sets the variable in one call, so the two
@@ -43,6 +57,8 @@ export class AppFunction extends NodejsFunction {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       logGroupName: `/aws/lambda/${functionName}`,
       retention: props.logRetention,
+      // Named: kept on delete, but removed when the create that made it rolls back, so a retry can create it.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -74,15 +90,7 @@ export class AppFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // Bundle the AWS SDK too: versions are pinned by our lock file and the asset runs as-is locally.
-        externalModules: [],
-      },
+      bundling: APP_FUNCTION_BUNDLING,
     });
 
     NagSuppressions.addResourceSuppressions(role, [{

@@ -84,7 +84,7 @@ export class AuctionPlatform extends Construct {
       description: 'Simulated auction platform',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       apiKeySourceType: apigw.ApiKeySourceType.HEADER,
-      // The account's API Gateway logging role is the orders API's.
+      // The account's API Gateway logging role belongs to the account settings stack.
       cloudWatchRole: false,
       deployOptions: {
         stageName: 'v1',

@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -32,6 +33,32 @@ const TRANSIENT_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ];
+
+/** Where the Distributed Map writes its child executions' records (expired with the other run files). */
+export const MAP_RESULTS_PREFIX = 'runs/map-results';
+
+/**
+ * Largest input of one child execution (its batch of results). With a failed item's Catch adding a cause of
+ * up to 32,768 characters to that item's state, the largest item still fits Step Functions' 256 KiB.
+ */
+export const MAX_BATCH_INPUT_BYTES = 128 * 1024;
+
+/**
+ * ResultWriterV2 with its grant scoped to the prefix it writes under (CDK's own covers the whole bucket,
+ * and AWS documents exactly these four actions on `<bucket>/<prefix>/*`).
+ */
+class PrefixResultWriter extends sfn.ResultWriterV2 {
+  constructor(private readonly target: s3.IBucket, prefix: string) {
+    super({ bucket: target, prefix });
+  }
+
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({
+      actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+      resources: [this.target.arnForObjects(`${this.prefix}/*`)],
+    })];
+  }
+}
 
 /** The EventBridge schedule that fires at every gate closure of the period (it divides a day). */
 export function gateClosureSchedule(periodMinutes: number): events.Schedule {
@@ -108,6 +135,8 @@ export class AuctionRun extends Construct {
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${config.prefix}-auction-run`,
       retention: config.logRetention,
+      // Named, so deleted when the create that made it rolls back; kept otherwise.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: `${config.prefix}-auction-run`,
@@ -328,11 +357,16 @@ export class AuctionRun extends Construct {
       }),
       itemBatcher: new sfn.ItemBatcher({
         maxItemsPerBatch: results.batchSize,
+        // Platform results may carry extra fields: bound the bytes too, so every child's input fits its state.
+        maxInputBytesPerBatch: MAX_BATCH_INPUT_BYTES,
         // CDK passes BatchInput through as written, so the path keys carry their `.$` themselves.
         batchInput: { 'auction_id.$': '$.run.auction_id', 'execution_name.$': '$$.Execution.Name' },
       }),
       maxConcurrency: results.batchConcurrency,
       mapExecutionType: sfn.StateMachineType.EXPRESS,
+      // Without a ResultWriter a failed child comes back into the state whole (its input batch and its
+      // cause), so a few failed batches would pass the 256 KiB limit, an error no Catch can handle.
+      resultWriterV2: new PrefixResultWriter(props.bucket, MAP_RESULTS_PREFIX),
       // A failed batch leaves its orders submitted, and finalize fails them: it must not stop the run.
       toleratedFailurePercentage: 100,
       resultPath: sfn.JsonPath.DISCARD,

@@ -4,9 +4,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { RECORD_ID_MAX_LENGTH, buildOrdersRequestSchema } from '../../src/orders/schema';
+import { gatewayErrors } from '../../src/orders/gateway-errors';
+import { buildOrdersRequestSchema } from '../../src/orders/schema';
 import { StageConfig } from '../config';
 import { AppFunction } from './app-function';
+import { addGatewayResponses } from './gateway-responses';
 
 export interface OrdersApiProps {
   readonly config: StageConfig;
@@ -56,7 +58,9 @@ export class OrdersApi extends Construct {
       description: 'Energy auction orders',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       apiKeySourceType: apigw.ApiKeySourceType.HEADER,
-      cloudWatchRole: true,
+      // The account's API Gateway logging role (AWS::ApiGateway::Account) is owned once, by the account
+      // settings stack the pipeline deploys before the stages (infra/stacks/account-settings-stack.ts).
+      cloudWatchRole: false,
       deployOptions: {
         stageName: 'v1',
         throttlingRateLimit: config.api.rateLimit,
@@ -93,22 +97,9 @@ export class OrdersApi extends Construct {
       requestParameters: { 'method.request.path.record_id': true },
     });
 
-    // Keep the product's error shape for what API Gateway itself rejects. Gateway responses cannot escape
-    // the validator's text into JSON, so the message states the whole contract instead of per-field details.
-    const schemaHint = `The body does not match the orders schema: a JSON array of 1 to ${config.api.maxOrdersPerRequest} orders, `
-      + `each exactly {"record_id": string of 1 to ${RECORD_ID_MAX_LENGTH} characters, "parameter_1": string, "parameter_2": number}`;
-    this.api.addGatewayResponse('InvalidBody', {
-      type: apigw.ResponseType.BAD_REQUEST_BODY,
-      statusCode: '400',
-      templates: {
-        'application/json': JSON.stringify({ error: { code: 'INVALID_ORDERS', message: schemaHint, details: [] } }),
-      },
-    });
-    this.api.addGatewayResponse('UnknownRoute', {
-      type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-      statusCode: '404',
-      templates: { 'application/json': JSON.stringify({ error: { code: 'NOT_FOUND', message: 'No such route', details: [] } }) },
-    });
+    // Whatever API Gateway itself answers (unknown routes, keys, throttling, validation, integration failures)
+    // keeps the product's error shape; the validator's message states the whole contract, as it cannot say which field failed.
+    addGatewayResponses(this.api, gatewayErrors(config.api.maxOrdersPerRequest));
 
     this.apiKey = this.api.addApiKey('ApiKey', { apiKeyName: `${config.prefix}-orders-key` });
     const plan = this.api.addUsagePlan('UsagePlan', {
@@ -122,7 +113,6 @@ export class OrdersApi extends Construct {
       { id: 'AwsSolutions-APIG3', reason: 'No WAF yet: the API is key-protected and throttled per key; WAF is a cost decision documented in SOLUTION.md.' },
       { id: 'AwsSolutions-APIG4', reason: 'Customers are machines authenticated by API key (SPEC 2.1); there is no user identity to authorize.' },
       { id: 'AwsSolutions-COG4', reason: 'No Cognito: API keys are the required client authentication (SPEC 2.1).' },
-      { id: 'AwsSolutions-IAM4', reason: 'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-managed policy API Gateway needs to write execution logs.', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'] },
     ], true);
   }
 }

@@ -3,9 +3,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface OrdersTableProps {
+  /** Physical name; ignored for a deletion-protected table, which gets a generated one. */
   readonly tableName: string;
-  /** @default RemovalPolicy.RETAIN */
+  /** @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE */
   readonly removalPolicy?: RemovalPolicy;
+  /** @default false */
+  readonly deletionProtection?: boolean;
 }
 
 /** Name of the index that lists one auction's orders without a scan. */
@@ -22,15 +25,18 @@ export class OrdersTable extends Construct {
 
   constructor(scope: Construct, id: string, props: OrdersTableProps) {
     super(scope, id);
+    const protectedTable = props.deletionProtection ?? false;
     this.table = new dynamodb.Table(this, 'Table', {
-      tableName: props.tableName,
+      // A create that rolls back cannot delete a protected table; with a fixed name it would block the retry.
+      tableName: protectedTable ? undefined : props.tableName,
+      deletionProtection: protectedTable,
       partitionKey: { name: 'customer', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'record_id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'ttl',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: AUCTION_INDEX,

@@ -24,8 +24,9 @@ export class ResultsBucket extends Construct {
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       versioned: true,
-      // Results are business records: never deleted with the stack.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Results are business records: never deleted with the stack. Except when the create that made the
+      // (then empty) bucket rolls back: a retained bucket would keep its fixed name and fail the retry.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         {
           id: 'age-out-results',

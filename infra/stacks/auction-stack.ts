@@ -11,6 +11,8 @@ import { AuctionRun } from '../constructs/auction-run';
 
 export interface AuctionStackProps extends StackProps {
   readonly config: StageConfig;
+  /** Another alerts topic whose messages this stage's notifier posts to Slack too. @default - none */
+  readonly relayTopicName?: string;
 }
 
 /**
@@ -28,10 +30,11 @@ export class AuctionStack extends Stack {
     Tags.of(this).add('project', 'energy-auction');
     Tags.of(this).add('stage', config.stageName.toLowerCase());
 
-    const alerts = new Alerts(this, 'Alerts', { config });
+    const alerts = new Alerts(this, 'Alerts', { config, relayTopicName: props.relayTopicName });
     const orders = new OrdersTable(this, 'Orders', {
       tableName: `${config.prefix}-orders`,
       removalPolicy: config.tableRemovalPolicy,
+      deletionProtection: config.tableDeletionProtection,
     });
     const api = new OrdersApi(this, 'OrdersApi', { config, table: orders.table });
     const results = new ResultsBucket(this, 'Results', {

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
-import { Server as HttpServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { OutgoingHttpHeaders, Server } from 'node:http';
+import { crc32 } from 'node:zlib';
 import {
   CreateTableCommand,
   CreateTableCommandInput,
@@ -11,7 +12,10 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from '../aws-clients';
+import { accessKeyOf } from '../iam/authorizer';
+import { ACCOUNT, REGION } from '../intrinsics';
 import { listen } from '../net';
+import { readAll, startFrontDoor } from './front-door';
 
 // dynalite has no type declarations; this is the part of its API used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -36,29 +40,83 @@ export interface DynamoEmulator {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on loopback; `path` persists data with LevelDB, otherwise it lives in memory. */
-export async function startDynamo(port: number, path: string | undefined): Promise<DynamoEmulator> {
+/** What the runtime adds in front of dynalite: IAM, and the template's view of each table. */
+export interface DynamoHooks {
+  /** AWS's AccessDenied message when the caller (by access key id) may not make this call; undefined allows it. */
+  authorize?(operation: string, input: Record<string, unknown>, accessKeyId: string | undefined): string | undefined;
+  /** The TTL attribute the template enables on a table; dynalite always answers DISABLED. */
+  timeToLive?(tableName: string): string | undefined;
+}
+
+/** Operations whose answers carry table and index ARNs, which dynalite builds with its own region. */
+const DESCRIBES = new Set(['CreateTable', 'DescribeTable', 'UpdateTable', 'DeleteTable']);
+const TABLE_ARN = /arn:aws:dynamodb:[a-z0-9-]+:\d+:table\//g;
+
+/** DynamoDB's AccessDeniedException: HTTP 400, AWS JSON 1.0, `Message` as the service spells it. */
+function accessDenied(message: string) {
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': 'AccessDeniedException' },
+    body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: message }),
+  };
+}
+
+/** A rewritten answer keeps a valid x-amz-crc32, which the AWS CLI checks. */
+function withBody(headers: OutgoingHttpHeaders, body: Buffer): OutgoingHttpHeaders {
+  return headers['x-amz-crc32'] === undefined ? headers : { ...headers, 'x-amz-crc32': String(crc32(body)) };
+}
+
+/**
+ * Starts dynalite on loopback behind a front door on `port`: the front door checks IAM (hooks.authorize),
+ * answers DescribeTimeToLive from the template and puts the runtime's region and account into the ARNs
+ * dynalite reports. `path` persists data with LevelDB, otherwise it lives in memory.
+ */
+export async function startDynamo(port: number, path: string | undefined, hooks: DynamoHooks = {}): Promise<DynamoEmulator> {
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await listen(server, port, 'dynamodb');
-  const actualPort = (server.address() as AddressInfo).port;
-  const endpoint = `http://127.0.0.1:${actualPort}`;
+  await listen(server, 0, 'dynamodb');
+  const upstream = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const door = await startFrontDoor(port, upstream, 'dynamodb', async (req) => {
+    const body = await readAll(req);
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    let input: Record<string, unknown> = {};
+    try {
+      input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      return { body }; // dynalite answers the SerializationException
+    }
+    const denied = hooks.authorize?.(operation, input, accessKeyOf(req.headers));
+    if (denied) return accessDenied(denied);
+    if (operation === 'DescribeTimeToLive') {
+      const attribute = hooks.timeToLive?.(String(input.TableName ?? '').split('/').pop() ?? '');
+      return {
+        body,
+        answer: (status, headers, out) => {
+          if (status !== 200 || !attribute) return { status, headers, body: out };
+          const text = Buffer.from(JSON.stringify({ TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: attribute } }));
+          return { status, headers: withBody(headers, text), body: text };
+        },
+      };
+    }
+    if (!DESCRIBES.has(operation)) return { body };
+    return {
+      body,
+      answer: (status, headers, out) => {
+        const text = Buffer.from(out.toString('utf8').replace(TABLE_ARN, `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/`));
+        return { status, headers: withBody(headers, text), body: text };
+      },
+    };
+  });
+  const endpoint = door.endpoint;
   const client = new DynamoDBClient(localClientConfig(endpoint));
   return {
     endpoint,
     client,
-    // http.Server's own close: dynalite's close() would also close its store, and an in-memory one is lost with it.
-    pause: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        HttpServer.prototype.close.call(server, () => resolve());
-        server.closeAllConnections();
-      }),
-    resume: async () => {
-      if (!server.listening) await listen(server, actualPort, 'dynamodb');
-    },
+    // The front door stops answering; dynalite keeps running, so an in-memory store survives the pause.
+    pause: () => door.pause(),
+    resume: () => door.resume(),
     close: async () => {
-      if (!server.listening) await listen(server, actualPort, 'dynamodb');
       client.destroy();
+      await door.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

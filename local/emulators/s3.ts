@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { accessKeyOf } from '../iam/authorizer';
+import { deleteObjectKeys, S3RequestInfo } from '../iam/requests';
 import { allowS3rverContinuationTokens } from './s3rver-des';
+import { readAll, startFrontDoor } from './front-door';
 
 // s3rver has no type declarations; this is the part of its API used here.
 interface S3rverInstance {
@@ -19,31 +23,89 @@ export interface S3Emulator {
   close(): Promise<void>;
 }
 
+/** What the runtime adds in front of s3rver: IAM. */
+export interface S3Hooks {
+  /** AWS's AccessDenied message (resource quoted, as S3 words it) when the caller may not make this request. */
+  authorize?(request: S3RequestInfo, accessKeyId: string | undefined, deleteKeys: readonly string[]): string | undefined;
+  /**
+   * For a GetObject/HeadObject that found no object: S3 answers 403 instead of 404 when the caller may not
+   * s3:ListBucket the bucket (so a missing key reveals nothing); the message to answer, or undefined for the 404.
+   */
+  notFound?(request: S3RequestInfo, accessKeyId: string | undefined): string | undefined;
+}
+
+/** s3rver knows one key pair; the front door signs every request over to it (SigV4 signatures are not checked). */
+const S3RVER_KEY = 'S3RVER';
+
+const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function accessDenied(method: string, message: string) {
+  const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
+  const hostId = Buffer.from(randomUUID()).toString('base64');
+  const body = method === 'HEAD' ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${xml(message)}</Message><RequestId>${requestId}</RequestId><HostId>${hostId}</HostId></Error>`;
+  return { status: 403, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': hostId }, body };
+}
+
+function requestInfo(req: IncomingMessage): S3RequestInfo {
+  const url = new URL(req.url ?? '/', 'http://local');
+  return { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, host: req.headers.host };
+}
+
+/** Any access key is accepted, as LocalStack does: the request reaches s3rver under its own key. */
+function asS3rver(req: IncomingMessage): { headers: Record<string, string>; path: string } {
+  const headers: Record<string, string> = {};
+  const auth = req.headers.authorization;
+  if (auth) headers.authorization = auth.replace(/Credential=[^/]+\//, `Credential=${S3RVER_KEY}/`).replace(/^AWS [^:]+:/, `AWS ${S3RVER_KEY}:`);
+  const url = new URL(req.url ?? '/', 'http://local');
+  if (url.searchParams.has('X-Amz-Credential')) {
+    url.searchParams.set('X-Amz-Credential', (url.searchParams.get('X-Amz-Credential') ?? '').replace(/^[^/]+\//, `${S3RVER_KEY}/`));
+  }
+  if (url.searchParams.has('AWSAccessKeyId')) url.searchParams.set('AWSAccessKeyId', S3RVER_KEY);
+  return { headers, path: `${url.pathname}${url.search}` };
+}
+
 /**
- * Starts s3rver on loopback with the template's buckets. s3rver only stores on disk, so "in memory"
- * means a temporary directory removed on close.
+ * Starts s3rver on loopback with the template's buckets, behind a front door on `port` that accepts any
+ * credentials and checks IAM (hooks). s3rver only stores on disk, so "in memory" means a temporary
+ * directory removed on close.
  */
-export async function startS3(port: number, directory: string | undefined, buckets: string[]): Promise<S3Emulator> {
+export async function startS3(port: number, directory: string | undefined, buckets: string[], hooks: S3Hooks = {}): Promise<S3Emulator> {
   const dir = directory ?? mkdtempSync(join(tmpdir(), 'local-s3-'));
   const server = new S3rver({
-    port,
+    port: 0,
     address: '127.0.0.1',
     directory: dir,
     silent: true,
+    // SigV2 signatures (old clients) are computed with the caller's secret, which s3rver cannot know.
+    allowMismatchedSignatures: true,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
-  let address: { port: number };
-  try {
-    address = await server.run();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`Port ${port} (s3) is already in use. Stop whatever holds it or choose another PORT.`);
-    }
-    throw error;
-  }
+  const address = await server.run();
+  const door = await startFrontDoor(port, `http://127.0.0.1:${address.port}`, 's3', async (req) => {
+    const info = requestInfo(req);
+    const key = accessKeyOf(req.headers, info.query);
+    const forward = asS3rver(req);
+    // DeleteObjects names its keys in the body, the only request whose permissions need it.
+    const body = req.method === 'POST' && info.query.has('delete') ? await readAll(req) : undefined;
+    const denied = hooks.authorize?.(info, key, body ? deleteObjectKeys(body.toString('utf8')) : []);
+    if (denied) return accessDenied(info.method, denied);
+    const reads = (info.method === 'GET' || info.method === 'HEAD') && hooks.notFound && !/[?&](acl|tagging|uploadId|attributes)\b/.test(req.url ?? '');
+    if (!reads) return { ...forward, body };
+    return {
+      ...forward,
+      answerStatus: 404,
+      answer: (status, headers, out) => {
+        const hidden = status === 404 ? hooks.notFound?.(info, key) : undefined;
+        if (!hidden) return { status, headers, body: out };
+        const denial = accessDenied(info.method, hidden);
+        return { status: denial.status, headers: denial.headers, body: Buffer.from(denial.body) };
+      },
+    };
+  });
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: door.endpoint,
     close: async () => {
+      await door.close();
       await server.close();
       if (!directory) rmSync(dir, { recursive: true, force: true });
     },

@@ -24,3 +24,14 @@ export class InvalidWebhookSecret extends Error {
     this.name = 'InvalidWebhookSecret';
   }
 }
+
+/**
+ * The webhook secret still holds the UNSET marker it was created with: nobody has put the Slack URL in yet.
+ * An expected state after a first deploy, not a delivery failure.
+ */
+export class SlackWebhookUnset extends Error {
+  constructor() {
+    super('Slack webhook secret is not set yet (it holds {"webhookUrl": "UNSET"})');
+    this.name = 'SlackWebhookUnset';
+  }
+}

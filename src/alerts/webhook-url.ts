@@ -1,10 +1,17 @@
-import { InvalidWebhookSecret } from './errors';
+import { InvalidWebhookSecret, SlackWebhookUnset } from './errors';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** What the webhook secret holds until an operator puts the URL in: a stated "not set", not a bad URL. */
+export const WEBHOOK_UNSET = 'UNSET';
+
+/** The secret's value as the stack creates it. */
+export const UNSET_WEBHOOK_SECRET = JSON.stringify({ webhookUrl: WEBHOOK_UNSET });
+
 /**
  * Accepts the secret as a bare URL or as {"webhookUrl": "..."} (the shape a console-created key/value secret has).
- * Only https is allowed, except on loopback where a local webhook sink has no certificate.
+ * Only https is allowed, except on loopback where a local webhook sink has no certificate. The UNSET marker
+ * the stack creates the secret with is SlackWebhookUnset, so the notifier can tell "not yet" from "wrong".
  */
 export function parseWebhookUrl(secretString: string): string {
   const trimmed = secretString.trim();
@@ -19,6 +26,7 @@ export function parseWebhookUrl(secretString: string): string {
   if (typeof candidate !== 'string' || candidate.trim() === '') {
     throw new InvalidWebhookSecret('Slack webhook secret has no webhookUrl');
   }
+  if (candidate.trim() === WEBHOOK_UNSET) throw new SlackWebhookUnset();
   let url: URL;
   try {
     url = new URL(candidate.trim());

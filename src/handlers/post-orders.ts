@@ -9,7 +9,7 @@ import {
   OrdersRequestError,
   StorageUnavailableError,
 } from '../orders/errors';
-import { type IngestConfig, ingestOrders } from '../orders/ingest';
+import { type IngestConfig, ingestOrders, OpenAuctionMemo } from '../orders/ingest';
 import type { OrderStore } from '../orders/order-store';
 import { readJsonBody } from '../orders/request-body';
 import { DEFAULT_MAX_ORDERS_PER_REQUEST } from '../orders/schema';
@@ -27,6 +27,8 @@ export interface PostOrdersDeps {
   readonly store: OrderStore;
   readonly now: () => Date;
   readonly config: PostOrdersConfig;
+  /** @default - the control items are read for every request */
+  readonly openAuctions?: OpenAuctionMemo;
 }
 
 export type PostOrdersHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -118,4 +120,5 @@ export const handler: PostOrdersHandler = createPostOrdersHandler({
   }),
   now: () => new Date(),
   config,
+  openAuctions: new OpenAuctionMemo(),
 });

@@ -5,7 +5,7 @@ import { observe } from '../shared/observe';
 import { logger, metrics } from '../shared/powertools';
 import { cachedSecret } from '../adapters/secrets';
 import { postToSlack } from '../adapters/slack-webhook';
-import { SlackDeliveryError } from '../alerts/errors';
+import { SlackDeliveryError, SlackWebhookUnset } from '../alerts/errors';
 import { renderAlert } from '../alerts/render';
 import { deliverWithRetry, sleep as realSleep } from '../alerts/retry';
 import { parseWebhookUrl } from '../alerts/webhook-url';
@@ -23,9 +23,18 @@ const MAX_RETRY_AFTER_MS = 10_000;
 // Answers that mean the webhook itself is gone or revoked: re-read the secret next time in case it was rotated.
 const STALE_WEBHOOK_STATUSES = new Set([403, 404, 410]);
 
+/** The command that fills the secret, named in every "not set" log line. */
+export function putWebhookCommand(secretArn: string): string {
+  return `aws secretsmanager put-secret-value --secret-id ${secretArn} --secret-string '{"webhookUrl":"https://hooks.slack.com/services/..."}'`;
+}
+
 /**
  * SNS alerts topic -> Slack. Every failure is thrown after the bounded retries, so Lambda's async retries
- * and then the function's dead-letter queue keep the alert; nothing is swallowed.
+ * and then the function's dead-letter queue keep the alert; nothing is swallowed. One exception: while the
+ * webhook secret still says UNSET (a first deploy nobody has finished), the alert is not a delivery
+ * failure: it is logged whole, with the command that fills the secret, and counted (AlertsUnsent), instead
+ * of paging the undelivered-alerts alarm for a known gap. The marker is never cached, so the first alert
+ * after the secret is filled goes to Slack.
  */
 export function createHandler(deps: SlackNotifierDeps = {}) {
   // One cache per handler instance; the exported handler is created once per execution environment.
@@ -63,6 +72,16 @@ export function createHandler(deps: SlackNotifierDeps = {}) {
           metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
           logger.info('Alert sent to Slack', { kind, attempts, subject: sns.Subject });
         } catch (error) {
+          if (error instanceof SlackWebhookUnset) {
+            metrics.addMetric('AlertsUnsent', MetricUnit.Count, 1);
+            logger.warn(`Alert not sent: the Slack webhook secret ${secretArn} is not set. Put the webhook URL in with: ${putWebhookCommand(secretArn)}`, {
+              kind,
+              subject: sns.Subject,
+              text: message.text,
+              snsMessage: sns.Message,
+            });
+            continue;
+          }
           if (error instanceof SlackDeliveryError && error.statusCode !== undefined && STALE_WEBHOOK_STATUSES.has(error.statusCode)) {
             webhookUrl.invalidate();
           }

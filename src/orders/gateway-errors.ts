@@ -35,16 +35,20 @@ export function gatewayErrors(maxOrdersPerRequest: number): readonly GatewayErro
     { type: 'BAD_REQUEST_PARAMETERS', status: 400, code: 'INVALID_PARAMETERS', message: 'A required request parameter is missing or invalid' },
     { type: 'BAD_REQUEST_BODY', status: 400, code: 'INVALID_ORDERS', message: invalidBodyMessage(maxOrdersPerRequest) },
     { type: 'DEFAULT_4XX', code: 'BAD_REQUEST', message: 'The request was refused' },
+    // Also what a Lambda proxy that throws, times out in Lambda or answers a malformed response gets (502).
     { type: 'DEFAULT_5XX', code: 'INTERNAL_ERROR', message: 'Internal server error' },
     { type: 'EXPIRED_TOKEN', status: 403, code: 'EXPIRED_TOKEN', message: 'The security token has expired' },
-    { type: 'INTEGRATION_FAILURE', status: 502, code: 'INTEGRATION_FAILURE', message: 'The service failed to answer; retry later', retryAfterSeconds: 1 },
+    // Lambda refused the invocation (throttled, or an event over its 6 MB payload limit); AWS's own answer is a 500.
+    { type: 'INTEGRATION_FAILURE', status: 502, code: 'INTEGRATION_FAILURE', message: 'The service could not take the request; retry later (a request body over 6 MB never fits)', retryAfterSeconds: 1 },
     { type: 'INTEGRATION_TIMEOUT', status: 504, code: 'TIMEOUT', message: 'The service did not answer in time; the request is safe to repeat', retryAfterSeconds: 1 },
+    // A missing key, an unknown or disabled one, and one whose usage plans do not include this stage.
     { type: 'INVALID_API_KEY', status: 403, code: 'INVALID_API_KEY', message: 'Missing or unknown API key: send your key in the x-api-key header' },
     { type: 'INVALID_SIGNATURE', status: 403, code: 'INVALID_SIGNATURE', message: 'The request signature is invalid' },
-    // API Gateway answers an unknown path, and a method a path does not have, with this type (403 by default).
+    // API Gateway answers an unknown path, and a method a path does not have, with this type (403 by default):
+    // REST APIs have no 405 type.
     { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'NOT_FOUND', message: 'No such route: the API has POST /orders and GET /orders/{record_id}' },
     { type: 'QUOTA_EXCEEDED', status: 429, code: 'QUOTA_EXCEEDED', message: 'The usage plan quota of this API key is used up', retryAfterSeconds: 3600 },
-    { type: 'REQUEST_TOO_LARGE', status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request is larger than API Gateway accepts (10 MB)' },
+    { type: 'REQUEST_TOO_LARGE', status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request is larger than API Gateway accepts: at most 10 MB of body and 10240 bytes of request line and headers' },
     { type: 'RESOURCE_NOT_FOUND', status: 404, code: 'NOT_FOUND', message: 'No such resource' },
     { type: 'THROTTLED', status: 429, code: 'THROTTLED', message: 'Too many requests: slow down and retry after Retry-After seconds', retryAfterSeconds: 1 },
     { type: 'UNAUTHORIZED', status: 401, code: 'UNAUTHORIZED', message: 'The request is not authorized' },

@@ -22,7 +22,11 @@ export interface CollectOptions {
   readonly executionName: string;
   /** Largest result count that travels inline in the state. */
   readonly inlineLimit: number;
-  /** Largest JSON size (bytes) that travels inline; Step Functions allows 256 KiB per state. */
+  /**
+   * Largest JSON size (bytes) that travels inline; Step Functions allows 256 KiB per state. The run's
+   * array check adds the orders' JSON text to the state as well (escaped, so up to twice as long), and
+   * both together must stay within twice this budget.
+   */
   readonly inlineBytes: number;
   /** Resolved only for large answers, so small runs need no bucket. */
   readonly destination: () => { bucket: string; store: ResultStore };
@@ -58,7 +62,7 @@ export async function collectResults(platform: AuctionPlatform, options: Collect
     }
     answer = await platform.fetchResults(options.auctionId, ready.next_page);
   }
-  if (orders.length <= options.inlineLimit && Buffer.byteLength(JSON.stringify(orders)) <= options.inlineBytes) {
+  if (orders.length <= options.inlineLimit && inlineStateBytes(orders) <= 2 * options.inlineBytes) {
     return { results: true, orders };
   }
   const { bucket, store } = options.destination();
@@ -66,6 +70,16 @@ export async function collectResults(platform: AuctionPlatform, options: Collect
   const key = runFileKey(options.auctionId, options.executionName, 'results.json');
   await store.putJson(key, JSON.stringify(orders));
   return { results: true, resultsFile: { bucket, key }, count: orders.length };
+}
+
+/**
+ * What an inline answer costs in the run's state: the orders themselves plus the JSON string of them that
+ * the state machine's array check (States.JsonToString in InspectOrders) puts beside them. Quotes and
+ * backslashes in ids are escaped once more in that string, so it is counted as it really is.
+ */
+export function inlineStateBytes(orders: unknown[]): number {
+  const json = JSON.stringify(orders);
+  return Buffer.byteLength(json) + Buffer.byteLength(JSON.stringify(json));
 }
 
 function excerpt(value: unknown): string {

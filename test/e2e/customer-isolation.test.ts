@@ -1,4 +1,4 @@
-// Scenarios: two customers POST the same record_id -> two orders, each GET shows the caller's own, one run submits both to the platform as two orders, stores two S3 objects under each customer's prefix and gives two statuses and two results; a customer's GET of another customer's id is a 404 identical (status, headers, body) to an id that never existed; GET attacks: path traversal (`..%2F`, `%2e%2e`, `../` segments), double encoding, ids over 128 characters, malformed percent-encoding (400 INVALID_RECORD_ID in the error shape), no or a wrong API key (403, nothing revealed; the error shape is a known finding), the `#auction` and `#run` control partitions and auction ids as record_ids.
+// Scenarios: two customers POST the same record_id -> two orders, each GET shows the caller's own, one run submits both to the platform as two orders, stores two S3 objects under each customer's prefix and gives two statuses and two results; a customer's GET of another customer's id is a 404 identical (status, headers, body) to an id that never existed; GET attacks: path traversal (`..%2F`, `%2e%2e`, `../` segments), double encoding, ids over 128 characters, malformed percent-encoding (400 INVALID_RECORD_ID in the error shape), no or a wrong API key (403 INVALID_API_KEY in the error shape, nothing revealed), the `#auction` and `#run` control partitions and auction ids as record_ids.
 import {
   type Answer,
   CUSTOMER_KEYS,
@@ -163,12 +163,12 @@ describe('GET /orders/{record_id} against an attacker', () => {
     }
   });
 
-  // Known finding: the template declares no gateway responses for missing or invalid keys, so API Gateway
-  // (and the local runtime, which reads them from the template) answers {"message":"Forbidden"} (SPEC 2.1).
-  it.failing('answers a missing or wrong key in the error shape', async () => {
+  // API Gateway answers both with the INVALID_API_KEY gateway response the template declares (SPEC 2.1).
+  it('answers a missing or wrong key 403 INVALID_API_KEY in the error shape', async () => {
     const attempts: Array<Record<string, string>> = [{}, { 'x-api-key': 'wrong-key' }];
     for (const headers of attempts) {
-      expect((await rawGet(system, `/orders/${secret}`, headers)).json).toEqual(errorShape());
+      const answer = await rawGet(system, `/orders/${secret}`, headers);
+      expect([answer.status, answer.json]).toEqual([403, errorShape('INVALID_API_KEY')]);
     }
   });
 

@@ -1,4 +1,4 @@
-// Scenarios: orders POSTed after a run closed their auction go to the next auction and stay `received`; a re-POST naming an order the run took -> 409 ORDER_LOCKED listing its id, the whole request refused and the stored orders unchanged; a re-POST of a `received` order replaces it; a stored order has status received, auction_id = the next hourly gate still open, received_at, ttl = received_at + 24 h and parameter_2's exact digits (API and DynamoDB); duplicate ids and schema errors -> 400 with nothing written; an expired order is gone for GET and may be taken again, and the TTL sweep deletes it; unknown routes -> 404 in the error shape (unknown methods in the error shape: a known finding).
+// Scenarios: orders POSTed after a run closed their auction go to the next auction and stay `received`; a re-POST naming an order the run took -> 409 ORDER_LOCKED listing its id, the whole request refused and the stored orders unchanged; a re-POST of a `received` order replaces it; a stored order has status received, auction_id = the next hourly gate still open, received_at, ttl = received_at + 24 h and parameter_2's exact digits (API and DynamoDB); duplicate ids and schema errors -> 400 with nothing written; an expired order is gone for GET and may be taken again, and the TTL sweep deletes it; unknown routes and unknown methods of known routes -> 404 NOT_FOUND in the error shape.
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   type ApiOrder,
@@ -223,11 +223,11 @@ describe('routes', () => {
     }
   });
 
-  // Known finding: the local gateway answers a known path with another method 405 {"message": ...}; SPEC 2.1
-  // wants the error shape for unknown methods too (AWS answers them like an unknown path).
-  it.failing('answers an unknown method on a known route in the error shape', async () => {
-    const res = await fetch(`${system.endpoints.api}/orders/${uniqueId('x')}`, { method: 'DELETE', headers: { 'x-api-key': system.endpoints.apiKey } });
-
-    expect(await res.json()).toEqual(errorShape());
+  // REST APIs have no 405: API Gateway answers a method a resource does not have like an unknown path.
+  it('answers an unknown method on a known route like an unknown route: 404 NOT_FOUND in the error shape', async () => {
+    for (const [method, path] of [['DELETE', `/orders/${uniqueId('x')}`], ['PUT', '/orders'], ['GET', '/orders']]) {
+      const res = await fetch(`${system.endpoints.api}${path}`, { method, headers: { 'x-api-key': system.endpoints.apiKey } });
+      expect([method, path, res.status, await res.json()]).toEqual([method, path, 404, errorShape('NOT_FOUND')]);
+    }
   });
 });

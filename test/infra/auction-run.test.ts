@@ -1,7 +1,7 @@
 // Covers: the auction run state machine (standard, traced, logged, 55 min timeout below the 60 min period) and its
 // definition: CloseAuction -> GateSettle (35 s) -> SubmitOrders -> AnyOrders? -> polling loop (30 attempts, 60 s
 // apart) -> inline Map (concurrency 10) or Distributed Map from S3 (batches of 500, 20 at once, EXPRESS, tolerating
-// every failure) -> FinalizeRun -> Done; Retry with backoff on transient errors, the Catch per result, a Finalize*
+// every failure, children written to S3 by a ResultWriter) -> FinalizeRun -> Done; Retry with backoff on transient errors, the Catch per result, a Finalize*
 // task before every Fail that follows a submission; the gate-closure schedule and the EndedRuns rule.
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -234,7 +234,7 @@ describe('storing results', () => {
     });
   });
 
-  test('large results go through S3: a Distributed Map reads the results file in batches of 500, 20 EXPRESS children at once', () => {
+  test('large results go through S3: a Distributed Map reads the results file in batches of 500 (and 128 KiB), 20 EXPRESS children at once, writing their records to S3', () => {
     const map = states.StoreEachResultFromS3;
     expect(map).toEqual(expect.objectContaining({
       Type: 'Map',
@@ -243,7 +243,7 @@ describe('storing results', () => {
         ReaderConfig: { InputType: 'JSON' },
         Parameters: { Bucket: `<${logicalIdOf(template, 'AWS::S3::Bucket', { BucketName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('order-results')])] } })}>`, 'Key.$': '$.auction.resultsFile.key' },
       },
-      ItemBatcher: { MaxItemsPerBatch: 500, BatchInput: { 'auction_id.$': '$.run.auction_id', 'execution_name.$': '$$.Execution.Name' } },
+      ItemBatcher: { MaxItemsPerBatch: 500, MaxInputBytesPerBatch: 128 * 1024, BatchInput: { 'auction_id.$': '$.run.auction_id', 'execution_name.$': '$$.Execution.Name' } },
       MaxConcurrency: 20,
       ToleratedFailurePercentage: 100,
       ResultPath: null,
@@ -251,7 +251,11 @@ describe('storing results', () => {
       Next: 'FinalizeRun',
     }));
     expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
-    expect(map.ResultWriter).toBeUndefined();
+    // Children's records (a failed one with its input batch and cause) go to S3, never into the run's state.
+    expect(map.ResultWriter).toEqual({
+      Resource: 'arn:<AWS::Partition>:states:::s3:putObject',
+      Parameters: { Bucket: map.ItemReader.Parameters.Bucket, Prefix: 'runs/map-results' },
+    });
   });
 
   test('each batch stores its results with the same per-result steps, 10 at once, and answers nothing', () => {

@@ -1,4 +1,4 @@
-// Covers: orders table (keys, by-auction index, TTL, PITR, encryption, removal per stage); orders API (POST with
+// Covers: orders table (keys, by-auction index, TTL, PITR, encryption, removal per stage, Prod deletion-protected under a generated name); orders API (POST with
 // model and validator, GET with its path parameter, API key, usage plan and stage throttling, gateway responses);
 // the simulated platform API in Local/Dev (routes, key whose value is the platform secret, usage plan, bucket) and
 // none in Prod; the results bucket; every function (runtime, arm64, tracing, log group and retention, timeout,
@@ -84,11 +84,19 @@ describe('orders table', () => {
     });
   });
 
-  test.each<[StageName, string]>([['Local', 'Delete'], ['Dev', 'Delete'], ['Prod', 'Retain']])('%s: removal policy %s', (stage, policy) => {
+  test.each<[StageName, string]>([['Local', 'Delete'], ['Dev', 'Delete']])('%s: removal policy %s, named after the stage', (stage, policy) => {
     templateOf(stage).hasResource('AWS::DynamoDB::Table', {
-      Properties: Match.objectLike({ TableName: `${PREFIX[stage]}-orders` }),
+      Properties: Match.objectLike({ TableName: `${PREFIX[stage]}-orders`, DeletionProtectionEnabled: false }),
       DeletionPolicy: policy,
       UpdateReplacePolicy: policy,
+    });
+  });
+
+  test('Prod: deletion-protected and retained, under a generated name (a rolled-back create cannot delete it)', () => {
+    templateOf('Prod').hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ TableName: Match.absent(), DeletionProtectionEnabled: true }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
   });
 
@@ -177,7 +185,7 @@ describe('orders API', () => {
     });
   });
 
-  test.each<[StageName, number, number]>([['Local', 50, 100], ['Prod', 200, 400]])('%s: usage plan and stage throttle at %d/s with bursts of %d', (stage, rate, burst) => {
+  test.each<[StageName, number, number]>([['Local', 5000, 5000], ['Dev', 50, 100], ['Prod', 200, 400]])('%s: usage plan and stage throttle at %d/s with bursts of %d', (stage, rate, burst) => {
     const template = templateOf(stage);
     const api = restApiId(template, `${PREFIX[stage]}-orders`);
     const apiStage = stageIdOf(template, api);
@@ -220,7 +228,7 @@ describe('orders API', () => {
       RestApiId: ref(apiId()),
       ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
       StatusCode: '404',
-      ResponseTemplates: { 'application/json': JSON.stringify({ error: { code: 'NOT_FOUND', message: 'No such route', details: [] } }) },
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('^\\{"error":\\{"code":"NOT_FOUND","message":"No such route.*","details":\\[\\]\\}\\}$') },
     });
     for (const [, response] of resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')) {
       expect(JSON.parse((response.Properties!.ResponseTemplates as Record<string, string>)['application/json'])).toEqual({
@@ -344,7 +352,8 @@ describe('results bucket', () => {
           ],
         },
       }),
-      DeletionPolicy: 'Retain',
+      // Kept on delete and update; deleted only when the create that made it rolls back (it is empty then).
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -525,7 +534,7 @@ describe('alerts', () => {
 
   test('the webhook URL lives in Secrets Manager: only the secret ARN reaches the notifier', () => {
     const template = local();
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'energy-auction-local/slack-webhook', SecretString: Match.absent() });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'energy-auction-local/slack-webhook', SecretString: '{"webhookUrl":"UNSET"}' });
     expect(JSON.stringify(template.toJSON())).not.toMatch(/hooks\.slack\.com/);
   });
 

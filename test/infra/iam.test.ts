@@ -473,11 +473,36 @@ describe('each role has exactly its permissions', () => {
 });
 
 describe('least privilege, across every role', () => {
-  test.each(auctionNames)('%s: DynamoDB only on the orders table, Query on by-auction only for submit-orders and finalize-auction', (name) => {
-    const dynamo = grants(name).filter(([, permission]) => permission.startsWith('dynamodb:'));
-    expect(dynamo.every(([, permission]) => permission.endsWith(` on ${TABLE}`) || permission === INDEX_QUERY)).toBe(true);
-    expect(dynamo.filter(([, permission]) => permission.includes('/index/')).map(([role]) => role).sort()).toEqual(['role:finalize-auction', 'role:submit-orders']);
-    expect(dynamo.filter(([, permission]) => permission === INDEX_QUERY)).toHaveLength(2);
+  // Exact lists over every statement of every policy of every role: an extra action, resource or role fails them.
+  const touchesTable = (permission: string) => permission.startsWith('dynamodb:') || permission.startsWith('* ') || permission.includes('orders-table');
+  const touchesS3 = (permission: string) => /^(s3:|\* )/.test(permission) || /results-bucket|platform-bucket|:s3:::/.test(permission);
+  const expectedGrants = (name: string, filter: (permission: string) => boolean) => Object.entries(expectedRoles(hasPlatform(name)))
+    .flatMap(([role, permissions]) => permissions.filter(filter).map((permission) => `${role}: ${permission}`)).sort();
+  const actualGrants = (name: string, filter: (permission: string) => boolean) =>
+    grants(name).filter(([, permission]) => filter(permission)).map(([role, permission]) => `${role}: ${permission}`).sort();
+
+  test.each(auctionNames)('%s: each function may use only the orders table, with exactly its DynamoDB actions; Query on by-auction only for submit-orders and finalize-auction', (name) => {
+    const expected = expectedGrants(name, touchesTable);
+
+    expect(actualGrants(name, touchesTable)).toEqual(expected);
+    expect(expected.every((grant) => grant.endsWith(` on ${TABLE}`) || grant.endsWith(INDEX_QUERY))).toBe(true);
+    expect(expected.filter((grant) => grant.endsWith(INDEX_QUERY))).toEqual([`role:finalize-auction: ${INDEX_QUERY}`, `role:submit-orders: ${INDEX_QUERY}`]);
+  });
+
+  /** Where each role may change objects: anything but a Get or List is a write. */
+  const WRITE_SCOPES: ReadonlyArray<readonly [RegExp, RegExp]> = [
+    [/^role:store-result$/, /^results-bucket\.Arn\/results\/\*$/],
+    [/^role:(fetch-results|finalize-auction|state-machine)$/, /^results-bucket\.Arn\/runs\/([a-z-]+\/)?\*$/],
+    [/^role:auction-platform$/, /^platform-bucket\.Arn\/auctions\/\*$/],
+  ];
+
+  test.each(auctionNames)('%s: objects are written only under results/ (store-result) and runs/ (fetch-results, finalize-auction, the map\'s writer): every S3 grant, exactly', (name) => {
+    const s3 = actualGrants(name, touchesS3);
+    const writes = grants(name).filter(([, permission]) => touchesS3(permission) && !/^s3:(Get|List)\w* on /.test(permission));
+
+    expect(s3).toEqual(expectedGrants(name, touchesS3));
+    expect(writes.filter(([role, permission]) => !WRITE_SCOPES.some(([roles, resource]) => roles.test(role) && resource.test(permission.replace(/^\S+ on /, ''))))).toEqual([]);
+    expect(writes.map(([role]) => role)).toEqual(expect.arrayContaining(['role:store-result', 'role:fetch-results', 'role:finalize-auction']));
   });
 
   test.each(auctionNames)('%s: no function role has a service wildcard or Resource "*" except X-Ray', (name) => {
@@ -486,16 +511,6 @@ describe('least privilege, across every role', () => {
       && (/^(\*|[a-z0-9-]+:\*) on /.test(permission) || (permission.endsWith(' on *') && !permission.startsWith('xray:'))));
     expect(broad).toEqual([]);
     expect(grants(name).filter(([, permission]) => /^(dynamodb|s3|sns|sqs|kms|secretsmanager|lambda|states):\* /.test(permission))).toEqual([]);
-  });
-
-  test.each(auctionNames)('%s: objects are written only under results/ (store-result) and runs/ (fetch-results, finalize-auction)', (name) => {
-    const puts = grants(name).filter(([, permission]) => /^s3:(PutObject|\*|Put\*)/.test(permission));
-    expect([...puts].sort()).toEqual([
-      ...(hasPlatform(name) ? [['role:auction-platform', 's3:PutObject on platform-bucket.Arn/auctions/*']] : []),
-      ['role:fetch-results', 's3:PutObject on results-bucket.Arn/runs/*'],
-      ['role:finalize-auction', 's3:PutObject on results-bucket.Arn/runs/*'],
-      ['role:store-result', 's3:PutObject on results-bucket.Arn/results/*'],
-    ]);
   });
 
   test.each(auctionNames.filter(hasPlatform))('%s: the platform function reaches only its own bucket, under auctions/ plus ListBucket', (name) => {

@@ -1,6 +1,7 @@
 // Covers: pipeline type V2 and self-mutation, GitHub source through CodeConnections, the synth step's
-// commands, Dev with a smoke test, Prod behind a manual approval, failure alerts, no assets in the
-// pipeline stack, context validation errors, and cdk-nag.
+// commands, the account settings before the stages, Dev with a smoke test, Prod behind a manual approval,
+// failure alerts to the pipeline's own topic, no assets in the pipeline stack, context validation errors,
+// and cdk-nag.
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
@@ -33,9 +34,9 @@ test('is a V2 pipeline that pulls the configured repo and branch through CodeCon
   });
 });
 
-test('runs synth, updates itself, then deploys Dev with a smoke test and Prod after a manual approval', () => {
+test('runs synth, updates itself, deploys the account settings, then Dev with a smoke test and Prod after a manual approval', () => {
   const names = stages().map((stage) => stage.Name);
-  expect(names).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Dev', 'Prod']);
+  expect(names).toEqual(['Source', 'Build', 'UpdatePipeline', 'Account', 'Assets', 'Dev', 'Prod']);
   const dev = stages().find((stage) => stage.Name === 'Dev')!;
   expect(dev.Actions.map((action) => action.Name)).toEqual(expect.arrayContaining(['SmokeTest']));
   const prod = stages().find((stage) => stage.Name === 'Prod')!;
@@ -44,14 +45,16 @@ test('runs synth, updates itself, then deploys Dev with a smoke test and Prod af
   expect(prod.Actions.filter((action) => action.ActionTypeId.Provider === 'CloudFormation').length).toBeGreaterThan(0);
 });
 
-test('the synth step lints, typechecks, tests and synthesizes with the source context, on Node 22', () => {
+test('the synth step runs the one build script (lint, typecheck, test, synth) with the source context, on Node 22', () => {
   const projects = template.findResources('AWS::CodeBuild::Project');
-  const synth = Object.values(projects).find((project) => JSON.stringify(project.Properties.Source.BuildSpec).includes('cdk synth'));
+  const synth = Object.values(projects).find((project) => JSON.stringify(project.Properties.Source.BuildSpec).includes('scripts/build.sh'));
   const buildSpec = JSON.parse(synth!.Properties.Source.BuildSpec);
   expect(buildSpec.phases.install['runtime-versions']).toEqual({ nodejs: '22' });
   const commands: string[] = buildSpec.phases.build.commands;
-  expect(commands.slice(0, 4)).toEqual(['npm ci', 'npm run lint', 'npm run typecheck', 'npm test']);
-  expect(commands[4]).toContain(`-c connectionArn=${TEST_SOURCE.connectionArn}`);
+  expect(commands).toEqual([
+    'npm ci',
+    `bash scripts/build.sh -c connectionArn=${TEST_SOURCE.connectionArn} -c repo=${TEST_SOURCE.repo} -c branch=${TEST_SOURCE.branch}`,
+  ]);
 });
 
 test('the smoke test reads the Dev API outputs and may only read API keys', () => {
@@ -66,14 +69,20 @@ test('the smoke test reads the Dev API outputs and may only read API keys', () =
   });
 });
 
-test('pipeline failures go to the alerts topic', () => {
+test('pipeline failures go to the pipeline stack\'s own encrypted topic, which EventBridge may publish to', () => {
+  const topicId = Object.keys(template.findResources('AWS::SNS::Topic', { Properties: { TopicName: 'energy-auction-pipeline-alerts' } }))[0];
+  expect(topicId).toBeDefined();
   template.hasResourceProperties('AWS::Events::Rule', {
     EventPattern: {
       source: ['aws.codepipeline'],
       'detail-type': ['CodePipeline Pipeline Execution State Change'],
       detail: { state: ['FAILED'], pipeline: [Match.anyValue()] },
     },
-    Targets: [Match.objectLike({ Arn: { 'Fn::Join': ['', Match.arrayWith([':energy-auction-dev-alerts'])] } })],
+    Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
+  });
+  template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+    Topics: [{ Ref: topicId }],
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' })]) },
   });
 });
 

@@ -1,6 +1,7 @@
-// Scenarios: in the Local stage, pipeline and Dev/Prod stage templates - no secret-shaped text (Slack webhook/tokens, AWS keys, private keys, GitHub tokens, credentials in URLs, dynamic secret references) anywhere but the simulated platform's API key value, which is exactly a reference to the platform secret; no Lambda env var carries a secret (secret-named vars are references ending _ARN/_NAME/_ID); the Slack and platform secrets are generated, hold no SecretString, and are used only by Ref (their ARN) from the functions that need them, IAM and outputs; the orders API key has no value; the checker flags planted secrets.
+// Scenarios: in the Local stage, pipeline and Dev/Prod stage templates - no secret-shaped text (Slack webhook/tokens, AWS keys, private keys, GitHub tokens, credentials in URLs, dynamic secret references) anywhere but the simulated platform's API key value, which is exactly a reference to the platform secret; no Lambda env var carries a secret (secret-named vars are references ending _ARN/_NAME/_ID); the platform secret is generated and the Slack secret holds only the UNSET marker (no value in any template), both used only by Ref (their ARN) from the functions that need them, IAM and outputs; the orders API key has no value; the checker flags planted secrets.
 import { Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { UNSET_WEBHOOK_SECRET } from '../../src/alerts/webhook-url';
 import { synthAuctionStack, synthPipelineStack } from './synth';
 
 type Json = unknown;
@@ -135,14 +136,14 @@ describe('no secret in any template', () => {
 });
 
 describe('secrets', () => {
-  test.each(AUCTION_NAMES)('%s: the Slack and platform secrets are generated, with no SecretString in the template', (name) => {
+  test.each(AUCTION_NAMES)('%s: the platform secret is generated; the Slack secret holds only the UNSET marker until an operator fills it', (name) => {
     const template = auctionNamed(name);
     expect(resourcesOfType(template, 'AWS::SecretsManager::Secret')).toHaveLength(2);
     const [, slack] = secretNamed(template, 'slack');
     const [, platform] = secretNamed(template, 'platform');
 
-    expect(slack.SecretString).toBeUndefined();
-    expect(slack.GenerateSecretString).toEqual({});
+    expect(slack.SecretString).toBe(UNSET_WEBHOOK_SECRET);
+    expect(slack.GenerateSecretString).toBeUndefined();
     expect(platform.SecretString).toBeUndefined();
     expect(platform.GenerateSecretString).toEqual({ PasswordLength: 40, ExcludePunctuation: true });
   });

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AppStage } from '../../infra/app-stage';
+import { buildApp } from '../../infra/build-app';
 import { REGION, StageConfig, StageName, stages } from '../../infra/config';
 import { PipelineStack } from '../../infra/pipeline-stack';
 
@@ -47,6 +51,18 @@ export function synthPipelineStack(): { stack: PipelineStack; template: Template
   const app = new App({ context: NO_BUNDLING });
   const stack = new PipelineStack(app, 'Pipeline', { env: { region: REGION }, source: TEST_SOURCE });
   return { stack, template: Template.fromStack(stack) };
+}
+
+/**
+ * The whole app as `cdk synth -c connectionArn=...` builds it (cdk.json's context, the Local stage, the
+ * pipeline and its stages), without bundling; `null` synthesizes it without a connection (Local only).
+ * Its nested assemblies are what `cdk ls` lists.
+ */
+export function synthApp(connectionArn: string | null = TEST_SOURCE.connectionArn): CloudAssembly {
+  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const app = new App({ context: { ...cdkJson.context, ...NO_BUNDLING, ...(connectionArn === null ? {} : { connectionArn }) } });
+  buildApp(app);
+  return app.synth();
 }
 
 /** cdk-nag findings left after suppressions, as "path: message" lines (empty when clean). */

@@ -1,10 +1,10 @@
-// Scenarios: not ready -> {results:false}; malformed first answer -> {results:'invalid', invalid} with a bounded excerpt; follows pages in order; malformed later page or bad next_page -> invalid; inline when small; offloaded to S3 (runs/auction=<id>/<exec>/results.json) over the count or the byte limit; fetch-results handler: inline answer and metrics, offload with PutObject to RESULTS_BUCKET_NAME over RESULTS_INLINE_LIMIT or 100 KiB, platform errors propagate, InvalidTaskInput.
+// Scenarios: not ready -> {results:false}; malformed first answer -> {results:'invalid', invalid} with a bounded excerpt; follows pages in order; malformed later page or bad next_page -> invalid; inline when small; offloaded to S3 (runs/auction=<id>/<exec>/results.json) over the count or the byte limit, counting the escaped JSON text the run's array check adds (quote-heavy ids go to S3 sooner); inlineStateBytes measures both; fetch-results handler: inline answer and metrics, offload with PutObject to RESULTS_BUCKET_NAME over RESULTS_INLINE_LIMIT or 100 KiB, platform errors propagate, InvalidTaskInput.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler } from '../../src/handlers/fetch-results';
 import { PlatformUnavailable, type AuctionPlatform, type ResultsAnswer } from '../../src/platform/platform';
-import { collectResults, type CollectOptions } from '../../src/results/collect-results';
+import { collectResults, inlineStateBytes, type CollectOptions } from '../../src/results/collect-results';
 import type { ResultStore } from '../../src/results/result-store';
 import { logger, metrics } from '../../src/shared/powertools';
 import { AUCTION } from '../fixtures/auction-store';
@@ -183,6 +183,32 @@ describe('collectResults', () => {
     // Assert
     expect(answer).toEqual({ results: true, resultsFile: { bucket: 'order-results-test', key: 'runs/auction=2026-12-01T2100Z/exec-1/results.json' }, count: 1 });
     expect(store.puts.map((p) => p.body)).toEqual([JSON.stringify([big])]);
+  });
+});
+
+describe('the inline budget counts what the run\'s state really holds', () => {
+  it('measures the orders and the escaped JSON string of them', () => {
+    const orders = [{ order_id: 'a:"q"', status: 'accepted' }];
+    const json = JSON.stringify(orders);
+    expect(inlineStateBytes(orders)).toBe(Buffer.byteLength(json) + Buffer.byteLength(JSON.stringify(json)));
+    // Each quote of the id is escaped twice over in the string: \" becomes \\\".
+    expect(inlineStateBytes(orders)).toBeGreaterThan(2 * Buffer.byteLength(json));
+  });
+
+  it('sends quote-heavy results to S3 where plain ones of the same raw size stay inline', async () => {
+    // Arrange: two results each, about 4 KB of JSON, against a 5000-byte budget (10,000 for both parts).
+    const plain = [1, 2].map((n) => ({ ...result(n), note: 'n'.repeat(2000) }));
+    const quoted = [1, 2].map((n) => ({ ...result(n), note: '"'.repeat(1000) }));
+    expect(Math.abs(Buffer.byteLength(JSON.stringify(plain)) - Buffer.byteLength(JSON.stringify(quoted)))).toBeLessThan(10);
+    const store = new RecordingResultStore();
+
+    // Act
+    const plainAnswer = await collectResults(new ScriptedPlatform({ '': { results: true, orders: plain } }), options(store, { inlineBytes: 5000 }));
+    const quotedAnswer = await collectResults(new ScriptedPlatform({ '': { results: true, orders: quoted } }), options(store, { inlineBytes: 5000 }));
+
+    // Assert
+    expect(plainAnswer).toEqual({ results: true, orders: plain });
+    expect(quotedAnswer).toMatchObject({ results: true, count: 2, resultsFile: { key: 'runs/auction=2026-12-01T2100Z/exec-1/results.json' } });
   });
 });
 

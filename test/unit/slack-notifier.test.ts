@@ -1,10 +1,11 @@
-// Scenarios: each of the 5 alert kinds posted as Block Kit to a real local webhook, secret read once and cached, plain-URL and JSON secrets, failed secret read not cached, 404 re-reads the secret, 429 with Retry-After then success, 5xx then success, always 5xx throws after SLACK_MAX_ATTEMPTS, 400 not retried, network error retried then thrown, several records with one failing, missing env.
+// Scenarios: each of the 5 alert kinds posted as Block Kit to a real local webhook, secret read once and cached, plain-URL and JSON secrets, failed secret read not cached, 404 re-reads the secret, 429 with Retry-After then success, 5xx then success, always 5xx throws after SLACK_MAX_ATTEMPTS, 400 not retried, network error retried then thrown, several records with one failing, missing env; the UNSET secret the stack creates (JSON and plain) -> nothing posted, nothing thrown (no Lambda retry, no DLQ), one warning naming the secret and the put-secret-value command with the whole alert, AlertsUnsent counted; the marker is not cached, so the first alert after the secret is filled is posted; a malformed secret still fails.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { createHandler } from '../../src/handlers/slack-notifier';
+import { UNSET_WEBHOOK_SECRET } from '../../src/alerts/webhook-url';
+import { createHandler, putWebhookCommand } from '../../src/handlers/slack-notifier';
 import { logger, metrics } from '../../src/shared/powertools';
 
 const secrets = mockClient(SecretsManagerClient);
@@ -215,6 +216,52 @@ describe('slack-notifier handler', () => {
     expect(secrets).toReceiveCommandTimes(GetSecretValueCommand, 2);
     expect(slack.received).toHaveLength(1);
     expect(addMetric).toHaveBeenCalledWith('AlertsFailed', 'Count', 1);
+  });
+
+  describe.each([['JSON', UNSET_WEBHOOK_SECRET], ['plain', 'UNSET']])('while the secret still holds the %s UNSET marker', (_shape, marker) => {
+    it('logs the whole alert with the command that fills the secret, and neither posts nor fails', async () => {
+      // Arrange
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: marker });
+      const warn = jest.spyOn(logger, 'warn');
+      const alert = KINDS[0][1];
+
+      // Act
+      await createHandler({ sleep })(snsEvent({ message: alert, subject: 'Auction 2026-12-01T2100Z: 1 rejected, 1 failed' }), context);
+
+      // Assert
+      expect(slack.received).toHaveLength(0);
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [text, details] = warn.mock.calls[0] as [string, Record<string, unknown>];
+      expect(text).toContain(`the Slack webhook secret ${SECRET_ARN} is not set`);
+      expect(text).toContain(`aws secretsmanager put-secret-value --secret-id ${SECRET_ARN} --secret-string '{"webhookUrl":"https://hooks.slack.com/services/..."}'`);
+      expect(details).toMatchObject({ kind: 'failed-orders', subject: 'Auction 2026-12-01T2100Z: 1 rejected, 1 failed', snsMessage: alert });
+      expect(String(details.text)).toContain('2026-12-01T2100Z');
+      expect(addMetric).toHaveBeenCalledWith('AlertsUnsent', 'Count', 1);
+      expect(addMetric).not.toHaveBeenCalledWith('AlertsFailed', 'Count', 1);
+    });
+
+    it('posts the first alert after an operator fills the secret: the marker is not cached', async () => {
+      // Arrange
+      secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: marker }).resolves({ SecretString: JSON.stringify({ webhookUrl: slack.url() }) });
+      const handler = createHandler({ sleep });
+
+      // Act
+      await handler(snsEvent({ message: 'while unset' }), context);
+      await handler(snsEvent({ message: 'after put-secret-value' }), context);
+
+      // Assert
+      expect(secrets).toReceiveCommandTimes(GetSecretValueCommand, 2);
+      expect(slack.received).toHaveLength(1);
+      expect(slack.textOf()).toContain('after put-secret-value');
+    });
+  });
+
+  it('still fails on a secret that is neither a URL nor the marker, so Lambda retries and the DLQ keep the alert', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'not a url' });
+
+    await expect(createHandler({ sleep })(snsEvent({ message: 'a' }), context)).rejects.toMatchObject({ name: 'InvalidWebhookSecret' });
+    expect(addMetric).toHaveBeenCalledWith('AlertsFailed', 'Count', 1);
+    expect(putWebhookCommand('arn:x')).toBe(`aws secretsmanager put-secret-value --secret-id arn:x --secret-string '{"webhookUrl":"https://hooks.slack.com/services/..."}'`);
   });
 
   it('re-reads the secret after the webhook answers 404 (rotated URL)', async () => {
