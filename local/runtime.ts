@@ -9,7 +9,7 @@ import { LOCAL_CREDENTIALS } from './aws-clients';
 import { AwsJsonService, AwsQueryService, startAwsJsonServer } from './aws-json-server';
 import { snsQueryService } from './emulators/sns-query';
 import { ensureTable, startDynamo, sweepExpired, TableSpec } from './emulators/dynamodb';
-import { startS3 } from './emulators/s3';
+import { readBucketSettings, startS3 } from './emulators/s3';
 import { startSlackSink } from './emulators/slack-sink';
 import { findSecret, localSecretValue, LocalSecret, secretsService } from './emulators/secrets';
 import { Caller, IamMode, LocalIam } from './iam/authorizer';
@@ -172,13 +172,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const slack = await startSlackSink(portFor(4));
     cleanups.push(() => slack.close());
     const tables: TableSpec[] = [];
-    const ttlOf = (tableName: string) => tables.find((t) => t.input.TableName === tableName)?.ttlAttribute;
-    const dynamo = await startDynamo(portFor(1), options.inMemory ? undefined : join(dataDir, 'dynamodb'), dynamodbHooks(iam, ttlOf));
+    const tableOf = (tableName: string) => tables.find((t) => t.input.TableName === tableName);
+    const dynamo = await startDynamo(portFor(1), options.inMemory ? undefined : join(dataDir, 'dynamodb'), dynamodbHooks(iam, tableOf));
     cleanups.push(() => dynamo.close());
 
-    const buckets = resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => resolver.physicalName(id));
+    const bucketResources = resourcesOfType(template, 'AWS::S3::Bucket');
+    const buckets = bucketResources.map(([id]) => resolver.physicalName(id));
+    const bucketSettings = new Map(bucketResources.map(([id, res]) => [resolver.physicalName(id), readBucketSettings(resolver.resolve(res.Properties ?? {}) as Record<string, unknown>)]));
     // With fault injection, s3rver moves to a free port behind a proxy that can fail chosen PUTs.
-    const s3 = await startS3(options.faultInjection ? 0 : portFor(2), options.inMemory ? undefined : join(dataDir, 's3'), buckets, s3Hooks(iam));
+    const s3 = await startS3(options.faultInjection ? 0 : portFor(2), options.inMemory ? undefined : join(dataDir, 's3'), buckets, s3Hooks(iam, (name) => bucketSettings.get(name)));
     cleanups.push(() => s3.close());
     const s3Proxy = options.faultInjection ? await startS3FaultProxy(portFor(2), s3.endpoint) : undefined;
     if (s3Proxy) cleanups.push(() => s3Proxy.close());
@@ -213,7 +215,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         LocalSecondaryIndexes: p.LocalSecondaryIndexes,
       } as CreateTableCommandInput;
       const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-      const spec: TableSpec = { logicalId: id, input, ttlAttribute: ttl?.Enabled ? ttl.AttributeName : undefined };
+      const sse = p.SSESpecification as { SSEEnabled?: boolean; SSEType?: string; KMSMasterKeyId?: string } | undefined;
+      const pitr = p.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean; RecoveryPeriodInDays?: number } | undefined;
+      const spec: TableSpec = {
+        logicalId: id,
+        input,
+        ttlAttribute: ttl?.Enabled ? ttl.AttributeName : undefined,
+        sse: sse?.SSEEnabled ? { kmsKey: sse.KMSMasterKeyId } : undefined,
+        pointInTimeRecoveryDays: pitr?.PointInTimeRecoveryEnabled ? Number(pitr.RecoveryPeriodInDays ?? 35) : undefined,
+        deletionProtection: p.DeletionProtectionEnabled === true,
+        createdAt: new Date(),
+      };
       const state = await ensureTable(dynamo.client, spec);
       log('runtime', `table ${input.TableName} ${state}${spec.ttlAttribute ? ` (TTL on ${spec.ttlAttribute})` : ''}`);
       tables.push(spec);

@@ -31,7 +31,8 @@ function validStateMachineArn(arn: unknown): string {
 /** An execution's or Map Run's ARN, checked for its form as AWS does before looking it up (InvalidArn). */
 function validArn(arn: unknown, field: string, kind: 'execution' | 'mapRun'): string {
   if (arn === undefined || arn === null) throw constraint(field, undefined, 'Member must not be null');
-  const form = kind === 'execution' ? /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/ : /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:mapRun:[^:]+\/[^:]+:[^:]+$/;
+  // Child executions of a Distributed Map have `execution:<machine>/<label>:<id>` (STANDARD) or `express:...` ARNs.
+  const form = kind === 'execution' ? /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:(execution|express):[^:]+(:[^:]+)+$/ : /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:mapRun:[^:]+\/[^:]+:[^:]+$/;
   if (typeof arn !== 'string' || !form.test(arn)) throw new AwsJsonError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${String(arn)}'`);
   return arn;
 }

@@ -26,6 +26,13 @@ export interface TableSpec {
   readonly input: CreateTableCommandInput;
   /** Attribute holding the expiry epoch seconds, when TTL is enabled. */
   readonly ttlAttribute?: string;
+  /** Encryption at rest with a KMS key (the AWS owned one unless the template names a key). */
+  readonly sse?: { readonly kmsKey?: string };
+  /** Days of point-in-time recovery, when the template enables it. */
+  readonly pointInTimeRecoveryDays?: number;
+  readonly deletionProtection?: boolean;
+  /** When the runtime created (or found) the table: the earliest point in time to restore to. */
+  readonly createdAt?: Date;
 }
 
 export interface DynamoEmulator {
@@ -44,8 +51,8 @@ export interface DynamoEmulator {
 export interface DynamoHooks {
   /** AWS's AccessDenied message when the caller (by access key id) may not make this call; undefined allows it. */
   authorize?(operation: string, input: Record<string, unknown>, accessKeyId: string | undefined): string | undefined;
-  /** The TTL attribute the template enables on a table; dynalite always answers DISABLED. */
-  timeToLive?(tableName: string): string | undefined;
+  /** The template's table of that name: what dynalite cannot describe (TTL, encryption, backups, deletion protection). */
+  table?(tableName: string): TableSpec | undefined;
 }
 
 /** Operations whose answers carry table and index ARNs, which dynalite builds with its own region. */
@@ -59,6 +66,41 @@ function accessDenied(message: string) {
     headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': 'AccessDeniedException' },
     body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: message }),
   };
+}
+
+/** An answer of the front door's own, in AWS JSON 1.0 with the checksum the AWS CLI verifies. */
+function jsonAnswer(status: number, payload: unknown) {
+  const body = Buffer.from(JSON.stringify(payload));
+  return { status, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), 'x-amz-crc32': String(crc32(body)) }, body };
+}
+
+/** What DescribeContinuousBackups answers for a table: backups are always on, PITR as the template sets it. */
+function continuousBackups(spec: TableSpec) {
+  if (spec.pointInTimeRecoveryDays === undefined) return { ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'DISABLED' } };
+  const now = Date.now() / 1000;
+  const earliest = Math.max((spec.createdAt?.getTime() ?? Date.now()) / 1000, now - spec.pointInTimeRecoveryDays * 86_400);
+  return {
+    ContinuousBackupsStatus: 'ENABLED',
+    PointInTimeRecoveryDescription: {
+      PointInTimeRecoveryStatus: 'ENABLED',
+      RecoveryPeriodInDays: spec.pointInTimeRecoveryDays,
+      EarliestRestorableDateTime: earliest,
+      // AWS can restore to about five minutes before now.
+      LatestRestorableDateTime: Math.max(earliest, now - 300),
+    },
+  };
+}
+
+/** A DescribeTable (or Create/Update/Delete) answer with the template's encryption and deletion protection. */
+function describedAsTemplate(answer: Record<string, unknown>, spec: TableSpec): Record<string, unknown> {
+  const key = Object.keys(answer).find((k) => k === 'Table' || k === 'TableDescription');
+  if (!key) return answer;
+  const table: Record<string, unknown> = { ...(answer[key] as Record<string, unknown>), DeletionProtectionEnabled: spec.deletionProtection === true };
+  if (spec.sse) {
+    const keyArn = spec.sse.kmsKey?.startsWith('arn:') ? spec.sse.kmsKey : `arn:aws:kms:${REGION}:${ACCOUNT}:key/${spec.sse.kmsKey ?? 'aws-owned-dynamodb'}`;
+    table.SSEDescription = { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: keyArn };
+  }
+  return { ...answer, [key]: table };
 }
 
 /** A rewritten answer keeps a valid x-amz-crc32, which the AWS CLI checks. */
@@ -86,8 +128,9 @@ export async function startDynamo(port: number, path: string | undefined, hooks:
     }
     const denied = hooks.authorize?.(operation, input, accessKeyOf(req.headers));
     if (denied) return accessDenied(denied);
+    const spec = hooks.table?.(String(input.TableName ?? '').split('/').pop() ?? '');
     if (operation === 'DescribeTimeToLive') {
-      const attribute = hooks.timeToLive?.(String(input.TableName ?? '').split('/').pop() ?? '');
+      const attribute = spec?.ttlAttribute;
       return {
         body,
         answer: (status, headers, out) => {
@@ -97,12 +140,20 @@ export async function startDynamo(port: number, path: string | undefined, hooks:
         },
       };
     }
+    // dynalite has no backups: point-in-time recovery is answered from the template, as AWS reports it.
+    if (operation === 'DescribeContinuousBackups') {
+      const name = String(input.TableName ?? '');
+      if (!spec) return jsonAnswer(400, { __type: 'com.amazonaws.dynamodb.v20120810#TableNotFoundException', message: `Table not found: ${name}` });
+      return jsonAnswer(200, { ContinuousBackupsDescription: continuousBackups(spec) });
+    }
     if (!DESCRIBES.has(operation)) return { body };
     return {
       body,
       answer: (status, headers, out) => {
-        const text = Buffer.from(out.toString('utf8').replace(TABLE_ARN, `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/`));
-        return { status, headers: withBody(headers, text), body: text };
+        let text = out.toString('utf8').replace(TABLE_ARN, `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/`);
+        if (status === 200 && spec) text = JSON.stringify(describedAsTemplate(JSON.parse(text) as Record<string, unknown>, spec));
+        const buffer = Buffer.from(text);
+        return { status, headers: withBody(headers, buffer), body: buffer };
       },
     };
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, Server } from 'node:http';
 import { accessKeyOf } from '../iam/authorizer';
-import { deleteObjectKeys, S3RequestInfo } from '../iam/requests';
+import { deleteObjectKeys, S3RequestInfo, s3Target } from '../iam/requests';
 import { allowS3rverContinuationTokens } from './s3rver-des';
 import { readAll, startFrontDoor } from './front-door';
 
@@ -23,8 +23,17 @@ export interface S3Emulator {
   close(): Promise<void>;
 }
 
-/** What the runtime adds in front of s3rver: IAM. */
+/** A bucket's settings as the template declares them, for what s3rver does not keep. */
+export interface BucketSettings {
+  /** Default encryption rules: `SSEAlgorithm` (AES256 or aws:kms) and the KMS key, when there is one. */
+  readonly encryption?: ReadonlyArray<{ readonly algorithm: string; readonly kmsKey?: string; readonly bucketKey?: boolean }>;
+  readonly publicAccessBlock?: Readonly<Record<'BlockPublicAcls' | 'IgnorePublicAcls' | 'BlockPublicPolicy' | 'RestrictPublicBuckets', boolean>>;
+}
+
+/** What the runtime adds in front of s3rver: IAM, and the template's bucket settings. */
 export interface S3Hooks {
+  /** The template's settings of a bucket, undefined for a bucket the template does not declare. */
+  bucket?(name: string): BucketSettings | undefined;
   /** AWS's AccessDenied message (resource quoted, as S3 words it) when the caller may not make this request. */
   authorize?(request: S3RequestInfo, accessKeyId: string | undefined, deleteKeys: readonly string[]): string | undefined;
   /**
@@ -64,6 +73,35 @@ function asS3rver(req: IncomingMessage): { headers: Record<string, string>; path
   return { headers, path: `${url.pathname}${url.search}` };
 }
 
+const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+function xmlAnswer(status: number, body: string) {
+  return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase() }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
+}
+
+/**
+ * GetBucketEncryption and GetPublicAccessBlock, which s3rver does not implement, answered from the template.
+ * A bucket without its own settings has AWS's defaults for new buckets: SSE-S3 (AES256) and all four public
+ * access blocks on.
+ */
+function bucketSetting(info: S3RequestInfo, hooks: S3Hooks) {
+  const wantsEncryption = info.query.has('encryption');
+  const wantsBlock = info.query.has('publicAccessBlock');
+  if (!wantsEncryption && !wantsBlock) return undefined;
+  const { bucket, key } = s3Target(info);
+  if (key) return undefined;
+  const settings = hooks.bucket?.(bucket);
+  if (!settings) return undefined; // s3rver answers NoSuchBucket (or NotImplemented) itself
+  if (wantsEncryption) {
+    const rules = (settings.encryption ?? [{ algorithm: 'AES256' }]).map((r) =>
+      `<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${xml(r.algorithm)}</SSEAlgorithm>${r.kmsKey ? `<KMSMasterKeyID>${xml(r.kmsKey)}</KMSMasterKeyID>` : ''}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>${r.bucketKey === true}</BucketKeyEnabled></Rule>`);
+    return xmlAnswer(200, `<ServerSideEncryptionConfiguration xmlns="${S3_XMLNS}">${rules.join('')}</ServerSideEncryptionConfiguration>`);
+  }
+  const block = settings.publicAccessBlock ?? { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+  const fields = (['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const).map((f) => `<${f}>${block[f]}</${f}>`);
+  return xmlAnswer(200, `<PublicAccessBlockConfiguration xmlns="${S3_XMLNS}">${fields.join('')}</PublicAccessBlockConfiguration>`);
+}
+
 /**
  * Starts s3rver on loopback with the template's buckets, behind a front door on `port` that accepts any
  * credentials and checks IAM (hooks). s3rver only stores on disk, so "in memory" means a temporary
@@ -89,6 +127,8 @@ export async function startS3(port: number, directory: string | undefined, bucke
     const body = req.method === 'POST' && info.query.has('delete') ? await readAll(req) : undefined;
     const denied = hooks.authorize?.(info, key, body ? deleteObjectKeys(body.toString('utf8')) : []);
     if (denied) return accessDenied(info.method, denied);
+    const settings = info.method === 'GET' ? bucketSetting(info, hooks) : undefined;
+    if (settings) return settings;
     const reads = (info.method === 'GET' || info.method === 'HEAD') && hooks.notFound && !/[?&](acl|tagging|uploadId|attributes)\b/.test(req.url ?? '');
     if (!reads) return { ...forward, body };
     return {
@@ -109,5 +149,20 @@ export async function startS3(port: number, directory: string | undefined, bucke
       await server.close();
       if (!directory) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A bucket's BucketEncryption and PublicAccessBlockConfiguration, from its resolved template properties. */
+export function readBucketSettings(props: Record<string, unknown>): BucketSettings {
+  const rules = ((props.BucketEncryption as { ServerSideEncryptionConfiguration?: Array<Record<string, unknown>> } | undefined)?.ServerSideEncryptionConfiguration ?? []).map((rule) => {
+    const byDefault = (rule.ServerSideEncryptionByDefault ?? {}) as { SSEAlgorithm?: string; KMSMasterKeyID?: string };
+    return { algorithm: byDefault.SSEAlgorithm ?? 'AES256', kmsKey: byDefault.KMSMasterKeyID, bucketKey: rule.BucketKeyEnabled === true };
+  });
+  const block = props.PublicAccessBlockConfiguration as Record<string, boolean> | undefined;
+  return {
+    encryption: rules.length ? rules : undefined,
+    publicAccessBlock: block
+      ? { BlockPublicAcls: block.BlockPublicAcls === true, IgnorePublicAcls: block.IgnorePublicAcls === true, BlockPublicPolicy: block.BlockPublicPolicy === true, RestrictPublicBuckets: block.RestrictPublicBuckets === true }
+      : undefined,
   };
 }

@@ -90,23 +90,23 @@ export class LocalIam {
   private readonly callers = new Map<string, Caller>();
   private readonly byLogicalId = new Map<string, Caller>();
   private readonly warned = new Set<string>();
+  readonly mode: IamMode;
 
-  constructor(
-    stack: StackAssembly,
-    resolver: Resolver,
-    readonly mode: IamMode,
-  ) {
+  constructor(stack: StackAssembly, resolver: Resolver, mode: IamMode) {
     this.model = readIam(stack, resolver);
+    // A template without any role (a hand-written fixture) cannot be judged as AWS would: nothing is checked.
+    this.mode = mode !== 'off' && this.model.roles.size === 0 ? 'off' : mode;
+    if (this.mode !== mode) this.note(`IAM: the template declares no IAM role, so no call is checked (LOCAL_IAM=${mode} has no effect)`);
     const rolesUsed = new Set<RoleInfo>();
     const add = (logicalId: string, label: string, roleValue: unknown, sessionName: string) => {
       if (roleValue === undefined) {
-        this.note(`IAM: ${label} has no role in the template; its calls are not checked`);
+        if (this.mode !== 'off') this.note(`IAM: ${label} has no role in the template; its calls are not checked`);
         return;
       }
       const roleArn = String(resolver.resolve(roleValue));
       const role = this.model.roles.get(roleArn);
       if (!role) {
-        this.note(`IAM: ${label} runs as ${roleArn}, which is not a role of the template; its calls are not checked`);
+        if (this.mode !== 'off') this.note(`IAM: ${label} runs as ${roleArn}, which is not a role of the template; its calls are not checked`);
         return;
       }
       rolesUsed.add(role);

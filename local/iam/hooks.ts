@@ -10,15 +10,16 @@ import { ACCOUNT, REGION } from '../intrinsics';
 import type { LocalIam } from './authorizer';
 import { dynamodbRequests, s3Requests, s3Target, secretsRequests, sfnRequests, snsRequests, sqsRequests } from './requests';
 
-export function dynamodbHooks(iam: LocalIam, timeToLive: (tableName: string) => string | undefined): DynamoHooks {
+export function dynamodbHooks(iam: LocalIam, table: DynamoHooks['table']): DynamoHooks {
   return {
     authorize: (operation, input, key) => iam.check(key, dynamodbRequests(operation, input), 'dynamodb')?.message,
-    timeToLive,
+    table,
   };
 }
 
-export function s3Hooks(iam: LocalIam): S3Hooks {
+export function s3Hooks(iam: LocalIam, bucket?: S3Hooks['bucket']): S3Hooks {
   return {
+    bucket,
     authorize: (request, key, deleteKeys) => iam.check(key, s3Requests(request, deleteKeys), 's3')?.s3Message,
     notFound: (request, key) => {
       const { bucket } = s3Target(request);

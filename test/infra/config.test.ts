@@ -1,9 +1,9 @@
 // Covers: every shipped stage config is valid and in its own namespace; the shipped platform choice per stage;
 // validation of the auction period (divides an hour, or whole hours dividing a day), the run timeout (below the
-// period), the gate settle (above post-orders' 29 s), polling that must fit the run, map limits, the simulated
+// period), the gate settle (above post-orders' 29 s), polling that must fit the run, map limits, the store-result concurrency budget, table deletion protection only when plainly retained, the simulated
 // platform's shares (0..1) and readiness, the external platform's https base URL, and API limits. Each rule fails
 // with a message naming the setting, and only that rule fails for a config that breaks only it.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PlatformConfig, StageConfig, stages, validateStageConfig } from '../../infra/config';
 
 /** The problems validateStageConfig reports, one per line; empty when valid. */
@@ -98,6 +98,22 @@ describe('polling and maps', () => {
     ['no batch concurrency', { batchConcurrency: 0 }, 'results.inlineOrdersLimit and results.batchSize must be 1..2000 (Step Functions history and payload limits), results.batchConcurrency at least 1'],
   ])('refuses %s', (_name, results, message) => {
     expect(problemsOf(withResults(results))).toEqual([message]);
+  });
+
+  test('nested Maps may not ask for more store-result invocations than the stage\'s budget', () => {
+    expect(problemsOf(withResults({ mapConcurrency: 10, batchConcurrency: 2, storeConcurrencyBudget: 20 }))).toEqual([]);
+    expect(problemsOf(withResults({ mapConcurrency: 10, batchConcurrency: 3, storeConcurrencyBudget: 20 })))
+      .toEqual(['results.mapConcurrency x results.batchConcurrency (30) must not exceed results.storeConcurrencyBudget (20)']);
+  });
+});
+
+describe('orders table', () => {
+  test('deletion protection only with a plainly retained table (a rolled-back create cannot delete a protected one)', () => {
+    expect(problemsOf({ ...dev, tableDeletionProtection: true, tableRemovalPolicy: RemovalPolicy.RETAIN })).toEqual([]);
+    for (const policy of [RemovalPolicy.DESTROY, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE]) {
+      expect(problemsOf({ ...dev, tableDeletionProtection: true, tableRemovalPolicy: policy }))
+        .toEqual(['tableDeletionProtection needs tableRemovalPolicy RETAIN: CloudFormation cannot delete a protected table when a create rolls back']);
+    }
   });
 });
 

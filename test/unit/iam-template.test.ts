@@ -1,4 +1,4 @@
-// IAM from a template: a function's role collects inline policies, AWS::IAM::Policy by Roles and template managed policies; AWS managed policies it cannot read are warned; Lambda::Permission and bucket policies apply as resource policies; enforce denies with AWS's message, warn only logs, off and unknown keys allow; credentials are stable per logical id.
+// IAM from a template: a function's role collects inline policies, AWS::IAM::Policy by Roles and template managed policies; AWS managed policies it cannot read are warned; Lambda::Permission and bucket policies apply as resource policies; enforce denies with AWS's message, warn only logs, off and unknown keys allow; credentials are stable per logical id; a template without roles is not checked.
 import type { StackAssembly } from '../../local/assembly';
 import { credentialsFor, LocalIam } from '../../local/iam/authorizer';
 import { Resolver } from '../../local/intrinsics';
@@ -77,4 +77,11 @@ it('warn mode logs what AWS would deny and lets it through; off and unknown keys
   expect(iamIn('enforce').check('AKIDEXAMPLE', request, 'dynamodb')).toBeUndefined();
   expect(credentialsFor('Test', 'Writer')).toEqual(credentialsFor('Test', 'Writer'));
   expect(key).toMatch(/^ASIA[A-Z2-7]{16}$/);
+});
+
+it('checks nothing, and says so, in a template that declares no IAM role', () => {
+  const bare = { ...stack, template: { Resources: { Loose: template.Resources.Loose } } } as unknown as StackAssembly;
+  const iam = new LocalIam(bare, new Resolver(bare), 'enforce');
+  expect(iam.mode).toBe('off');
+  expect(warnings.join('\n')).toContain('the template declares no IAM role, so no call is checked');
 });
