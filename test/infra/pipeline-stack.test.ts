@@ -1,7 +1,7 @@
 // Covers: pipeline type V2 and self-mutation, GitHub source through CodeConnections, the synth step's
-// commands, the account settings before the stages, Dev with a smoke test, Prod behind a manual approval,
-// failure alerts to the pipeline's own topic, no assets in the pipeline stack, context validation errors,
-// and cdk-nag.
+// commands, the account settings before the stages, Dev with a smoke test (its role's exact permissions over all
+// its policies), Prod behind a manual approval, failure alerts to the pipeline's own topic, no assets in the
+// pipeline stack, context validation errors, and cdk-nag.
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
@@ -57,16 +57,95 @@ test('the synth step runs the one build script (lint, typecheck, test, synth) wi
   ]);
 });
 
-test('the smoke test reads the Dev API outputs and may only read API keys', () => {
-  const projects = Object.values(template.findResources('AWS::CodeBuild::Project'));
-  const smoke = projects.find((project) => JSON.stringify(project.Properties.Source.BuildSpec).includes('smoke-test.sh'));
-  expect(smoke).toBeDefined();
-  template.hasResourceProperties('AWS::IAM::Policy', {
-    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-      Action: 'apigateway:GET',
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:eu-west-1::/apikeys/*']] },
-    })]) },
-  });
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** An ARN or resource as text: `${Id}` for a Ref, `${Id.Attr}` for a GetAtt, joins concatenated. */
+function renderArn(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const object = value as Record<string, unknown>;
+  // The app targets the aws partition only (cdk.json); a feature flag decides whether CDK writes it as a Ref or a literal.
+  if (object.Ref === 'AWS::Partition') return 'aws';
+  if (typeof object.Ref === 'string') return `\${${object.Ref}}`;
+  if (Array.isArray(object['Fn::GetAtt'])) return `\${${(object['Fn::GetAtt'] as string[]).join('.')}}`;
+  if (Array.isArray(object['Fn::Join'])) {
+    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+    return parts.map(renderArn).join(separator);
+  }
+  throw new Error(`Cannot render ${JSON.stringify(value)}`);
+}
+
+/**
+ * Everything a role may do, over all its policies (inline, AWS::IAM::Policy and customer managed policies that
+ * name it, managed policy ARNs), as sorted `[DENY ]action on resource[ if condition]` lines: one extra grant in any
+ * statement of any policy shows.
+ */
+function rolePermissions(resources: Resources, roleId: string): string[] {
+  const role = resources[roleId];
+  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role of the template`);
+  const documents = asList(role.Properties?.Policies).map((inline) => (inline as { PolicyDocument: unknown }).PolicyDocument);
+  const lines = asList(role.Properties?.ManagedPolicyArns).map((arn) => `managed ${renderArn(arn)}`);
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    const attached = asList(resource.Properties?.Roles).some((ref) => (ref as { Ref?: string }).Ref === roleId)
+      || asList(role.Properties?.ManagedPolicyArns).some((arn) => (arn as { Ref?: string }).Ref === id);
+    if (attached) documents.push(resource.Properties!.PolicyDocument);
+  }
+  for (const statement of documents.flatMap((document) => asList((document as { Statement?: unknown }).Statement)) as Array<Record<string, unknown>>) {
+    const effect = statement.Effect === 'Allow' ? '' : `${String(statement.Effect).toUpperCase()} `;
+    const actions = statement.NotAction !== undefined ? asList(statement.NotAction).map((a) => `NOT ${renderArn(a)}`) : asList(statement.Action).map(renderArn);
+    const targets = statement.NotResource !== undefined ? asList(statement.NotResource).map((r) => `NOT ${renderArn(r)}`) : asList(statement.Resource).map(renderArn);
+    const condition = statement.Condition === undefined ? '' : ` if ${JSON.stringify(statement.Condition)}`;
+    lines.push(...actions.flatMap((action) => targets.map((target) => `${effect}${action} on ${target}${condition}`)));
+  }
+  return [...new Set(lines)].sort();
+}
+
+/** The smoke test's CodeBuild project and the role it runs as. */
+function smokeTestProject(resources: Resources): { projectId: string; roleId: string } {
+  const found = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::CodeBuild::Project'
+    && JSON.stringify((resource.Properties!.Source as { BuildSpec?: unknown }).BuildSpec).includes('smoke-test.sh'));
+  expect(found).toHaveLength(1);
+  const [[projectId, project]] = found;
+  return { projectId, roleId: (project.Properties!.ServiceRole as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] };
+}
+
+test('the smoke test reads the Dev API outputs and may only read API keys (besides its own logs, reports and source)', () => {
+  const resources = template.toJSON().Resources as Resources;
+  const { projectId, roleId } = smokeTestProject(resources);
+  const [artifactsBucket] = Object.keys(template.findResources('AWS::S3::Bucket'));
+  const project = `\${${projectId}}`;
+  const logGroup = `arn:aws:logs:eu-west-1:\${AWS::AccountId}:log-group:/aws/codebuild/${project}`;
+  const bucket = `\${${artifactsBucket}.Arn}`;
+
+  const smokeAction = stages().find((stage) => stage.Name === 'Dev')!.Actions.find((action) => action.Name === 'SmokeTest')!;
+  expect(JSON.parse(String(smokeAction.Configuration!.EnvironmentVariables)).map((variable: { name: string }) => variable.name)).toEqual(['API_URL', 'API_KEY_ID']);
+  // Exactly these, across all its policies: CodeBuild's own log group and report groups, the source artifact, and
+  // GET on API keys (the key's id is a Dev output, unknown to this stack).
+  expect(rolePermissions(resources, roleId)).toEqual([
+    'apigateway:GET on arn:aws:apigateway:eu-west-1::/apikeys/*',
+    ...['codebuild:BatchPutCodeCoverages', 'codebuild:BatchPutTestCases', 'codebuild:CreateReport', 'codebuild:CreateReportGroup', 'codebuild:UpdateReport']
+      .map((action) => `${action} on arn:aws:codebuild:eu-west-1:\${AWS::AccountId}:report-group/${project}-*`),
+    ...['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'].flatMap((action) => [`${action} on ${logGroup}`, `${action} on ${logGroup}:*`]),
+    ...['s3:GetBucket*', 's3:GetObject*', 's3:List*'].flatMap((action) => [`${action} on ${bucket}`, `${action} on ${bucket}/*`]),
+  ].sort());
+});
+
+test('the smoke-test role check sees a grant added in a second policy or a widened statement', () => {
+  const resources = JSON.parse(JSON.stringify(template.toJSON().Resources)) as Resources;
+  const { roleId } = smokeTestProject(resources);
+  const before = rolePermissions(resources, roleId);
+  resources.Planted = { Type: 'AWS::IAM::Policy', Properties: { Roles: [{ Ref: roleId }], PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }] } } };
+  const policy = Object.values(resources).find((resource) => resource.Type === 'AWS::IAM::Policy'
+    && asList(resource.Properties!.Roles).some((ref) => (ref as { Ref?: string }).Ref === roleId) && resource !== resources.Planted)!;
+  const statements = (policy.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+  const apiKeys = statements.find((statement) => statement.Action === 'apigateway:GET')!;
+  apiKeys.Action = ['apigateway:GET', 'apigateway:DELETE'];
+
+  expect(rolePermissions(resources, roleId).filter((line) => !before.includes(line))).toEqual([
+    'apigateway:DELETE on arn:aws:apigateway:eu-west-1::/apikeys/*',
+    'ssm:GetParameter on *',
+  ]);
 });
 
 test('pipeline failures go to the pipeline stack\'s own encrypted topic, which EventBridge may publish to', () => {
