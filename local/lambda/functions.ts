@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import { REGION, Resolver } from './intrinsics';
-import { LOCAL_CREDENTIALS } from './aws-clients';
-import type { FunctionSpec } from './lambda/runner';
-import type { SessionCredentials } from './iam/authorizer';
-import { LocalSecret, resolveDynamicReferences } from './emulators/secrets';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import { REGION, Resolver } from '../core/cfn-resolver';
+import { LOCAL_CREDENTIALS } from '../core/aws-clients';
+import type { FunctionSpec } from './runner';
+import type { SessionCredentials } from '../iam/authorizer';
+import { LocalSecret, resolveDynamicReferences } from '../secrets/secrets-manager';
 
 /** Endpoints handed to every function through the standard AWS_ENDPOINT_URL_<SERVICE> variables. */
 export interface ServiceEndpoints {

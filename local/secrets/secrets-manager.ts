@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AwsJsonError, AwsJsonService } from '../aws-json-server';
+import { AwsJsonError, AwsJsonService } from '../core/aws-json-server';
 
 /** The one version a local secret has. */
 const LOCAL_VERSION_ID = '00000000-0000-0000-0000-000000000001';
