@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
-import { readFunctions } from '../local/functions';
+import { readFunctions } from '../local/lambda/functions';
 import type { FunctionSpec } from '../local/lambda/runner';
 import type { BenchContext, Section } from './section';
 import { bytes, median, ms } from './table';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import { resourcesOfType } from '../local/assembly';
-import { readFunctions } from '../local/functions';
+import { resourcesOfType } from '../local/core/assembly';
+import { readFunctions } from '../local/lambda/functions';
 import type { FunctionSpec } from '../local/lambda/runner';
 import { platformOrderId } from '../src/auctions/customer';
 import { MAX_BATCH_ORDERS } from '../src/platform/platform';

@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync, type Plugin } from 'esbuild';
-import { readFunctions } from '../local/functions';
+import { readFunctions } from '../local/lambda/functions';
 import { bundleLikeAppFunction } from './bundle';
 import type { HandlerVariant, LoadMessage, RunMessage, RunResult, Variant } from './ingest-invoker';
 import type { BenchContext, Section } from './section';

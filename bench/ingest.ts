@@ -1,5 +1,5 @@
 import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { localClientConfig } from '../local/aws-clients';
+import { localClientConfig } from '../local/core/aws-clients';
 import { auctionFor } from '../src/auctions/auction-id';
 import { postOrdersLoad } from './http-load';
 import type { BenchContext, Section } from './section';

@@ -9,9 +9,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
-import { localClientConfig } from '../local/aws-clients';
+import { localClientConfig } from '../local/core/aws-clients';
 import { type Endpoints, startRuntime } from '../local/runtime';
-import { ensureAssembly } from '../local/synth';
+import { ensureAssembly } from '../local/core/synth';
 import { ordersBody, postOrdersLoad } from './http-load';
 import { ms, num } from './table';
 

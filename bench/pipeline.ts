@@ -8,8 +8,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { localClientConfig } from '../local/aws-clients';
-import type { SlackMessage } from '../local/emulators/slack-sink';
+import { localClientConfig } from '../local/core/aws-clients';
+import type { SlackMessage } from '../local/slack/sink';
 import type { FailedOrder, RunSummary } from '../src/auctions/run';
 import { MAX_AUCTIONS_AHEAD } from '../src/orders/ingest';
 import { runFileKey } from '../src/results/result-key';

@@ -1,5 +1,5 @@
-import type { StackAssembly } from '../local/assembly';
-import type { Resolver } from '../local/intrinsics';
+import type { StackAssembly } from '../local/core/assembly';
+import type { Resolver } from '../local/core/cfn-resolver';
 import type { Runtime } from '../local/runtime';
 
 /** One block of the benchmark table: its own column headings, rows and footnotes. */

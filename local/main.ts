@@ -9,11 +9,11 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { resolve } from 'node:path';
-import { ensureAssembly } from './synth';
+import { ensureAssembly } from './core/synth';
 import { startRuntime } from './runtime';
-import { parseApiKeys } from './api-keys';
+import { parseApiKeys } from './api-gateway/api-keys';
 import { parseIamMode } from './iam/authorizer';
-import { log } from './log';
+import { log } from './core/log';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { DescribeExecutionCommand, DescribeExecutionCommandOutput, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Endpoints } from './runtime';
-import type { SlackMessage } from './emulators/slack-sink';
-import { localClientConfig } from './aws-clients';
+import type { SlackMessage } from './slack/sink';
+import { localClientConfig } from './core/aws-clients';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { StackAssembly } from '../assembly';
-import { resourcesOfType } from '../assembly';
-import { ACCOUNT, REGION, Resolver } from '../intrinsics';
-import { log, warn } from '../log';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import { ACCOUNT, REGION, Resolver } from '../core/cfn-resolver';
+import { log, warn } from '../core/log';
 import { AuthzRequest, ContextValues, Decision, evaluate, lintPolicy, Principal } from './policy';
 import { IamModel, policyOwner, readIam, RoleInfo } from './template';
 

@@ -3,10 +3,10 @@
  * request becomes IAM actions and resources (./requests.ts), the caller is found by the request's access
  * key, and a denial comes back as AWS's message for the service to answer in its own wire format.
  */
-import type { AwsCallAuthorizer } from '../aws-json-server';
-import type { DynamoHooks } from '../emulators/dynamodb';
-import type { S3Hooks } from '../emulators/s3';
-import { ACCOUNT, REGION } from '../intrinsics';
+import type { AwsCallAuthorizer } from '../core/aws-json-server';
+import type { DynamoHooks } from '../dynamodb/emulator';
+import type { S3Hooks } from '../s3/emulator';
+import { ACCOUNT, REGION } from '../core/cfn-resolver';
 import type { LocalIam } from './authorizer';
 import { dynamodbRequests, s3Requests, s3Target, secretsRequests, sfnRequests, snsRequests, sqsRequests } from './requests';
 

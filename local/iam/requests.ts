@@ -3,7 +3,7 @@
  * reference lists them. A request that touches several resources (BatchWriteItem on two tables, a
  * transaction, a copy) yields one entry per resource; every one must be allowed.
  */
-import { ACCOUNT, REGION } from '../intrinsics';
+import { ACCOUNT, REGION } from '../core/cfn-resolver';
 import type { AuthzRequest } from './policy';
 
 const tableArn = (name: unknown) => {

@@ -1,6 +1,6 @@
-import type { StackAssembly } from '../assembly';
-import { resourcesOfType } from '../assembly';
-import { ACCOUNT, REGION, Resolver } from '../intrinsics';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import { ACCOUNT, REGION, Resolver } from '../core/cfn-resolver';
 import type { NamedPolicy, PolicyDocument, Statement } from './policy';
 
 /** A role of the template with every identity policy attached to it. */

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
 import { buildSync } from 'esbuild';
 import type { InvokeMessage, LambdaError, ResultMessage, WorkerData } from './worker';
-import { log, warn } from '../log';
+import { log, warn } from '../core/log';
 
 /** Everything needed to run one function of the template locally. */
 export interface FunctionSpec {

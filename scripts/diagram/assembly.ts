@@ -1,31 +1,10 @@
 /**
- * Reads a cloud assembly (cdk.out) generically: the top-level manifest, nested stage assemblies, and the
- * templates of their CloudFormation stacks. No knowledge of this app's stack names.
+ * Reads a cloud assembly (cdk.out) generically, through the local runtime's assembly reader: nested stage
+ * assemblies and the templates of their CloudFormation stacks. No knowledge of this app's stack names.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { nestedStages, readAssembly, StageAssembly, stacksOf } from '../../local/core/assembly';
 import type { CfnTemplate, StackTemplate } from './graph';
-
-interface Artifact {
-  readonly type: string;
-  readonly displayName?: string;
-  readonly properties?: {
-    readonly templateFile?: string;
-    readonly stackName?: string;
-    readonly directoryName?: string;
-    readonly displayName?: string;
-  };
-}
-
-interface Manifest {
-  readonly artifacts?: Record<string, Artifact>;
-}
-
-export interface StageAssembly {
-  /** The stage's display name, e.g. 'Local' or 'Pipeline/Dev'. */
-  readonly name: string;
-  readonly directory: string;
-}
 
 export interface SelectedStacks {
   /** What was drawn: a stage name, or '(top level)'. */
@@ -36,32 +15,14 @@ export interface SelectedStacks {
 export const TOP_LEVEL = '(top level)';
 const DEFAULT_STAGES = ['Local', 'Dev'];
 
-function readManifest(directory: string): Manifest {
-  const file = join(directory, 'manifest.json');
-  if (!existsSync(file)) throw new Error(`No cloud assembly manifest at ${file}`);
-  return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+/** Stacks directly inside one assembly (not those of nested assemblies). */
+function readStacks(assembly: CloudAssembly): StackTemplate[] {
+  return stacksOf(assembly).map((s) => ({ stackName: s.stackName, template: s.template as CfnTemplate }));
 }
 
-/** Stacks directly inside one assembly directory (not those of nested assemblies). */
-export function readStacks(directory: string): StackTemplate[] {
-  return Object.entries(readManifest(directory).artifacts ?? {})
-    .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
-    .map(([id, a]) => ({
-      stackName: a.properties?.stackName ?? a.displayName ?? id,
-      template: JSON.parse(readFileSync(join(directory, a.properties!.templateFile!), 'utf8')) as CfnTemplate,
-    }));
-}
-
-/** Nested stage assemblies, depth first (a stage may itself contain stages). */
+/** Nested stage assemblies of the cloud assembly in `directory`, depth first. */
 export function listStages(directory: string): StageAssembly[] {
-  const stages: StageAssembly[] = [];
-  for (const [id, a] of Object.entries(readManifest(directory).artifacts ?? {})) {
-    if (a.type !== 'cdk:cloud-assembly') continue;
-    const nested = join(directory, a.properties?.directoryName ?? id);
-    stages.push({ name: a.properties?.displayName ?? a.displayName ?? id.replace(/^assembly-/, ''), directory: nested });
-    stages.push(...listStages(nested));
-  }
-  return stages;
+  return nestedStages(readAssembly(directory));
 }
 
 /** 'Dev' matches 'Dev', 'Pipeline/Dev' and the artifact-style 'Pipeline-Dev'. */
@@ -76,8 +37,9 @@ function stageMatches(stage: StageAssembly, wanted: string): boolean {
  * part of the architecture even though it lives outside the stages it deploys.
  */
 export function selectStacks(assemblyDir: string, wantedStage?: string, withPipeline = true): SelectedStacks {
-  const stages = listStages(assemblyDir);
-  const topLevel = readStacks(assemblyDir);
+  const assembly = readAssembly(assemblyDir);
+  const stages = nestedStages(assembly);
+  const topLevel = readStacks(assembly);
   let stage: StageAssembly | undefined;
   if (wantedStage) {
     if (wantedStage === TOP_LEVEL) return { stage: TOP_LEVEL, stacks: topLevel };
@@ -96,5 +58,5 @@ export function selectStacks(assemblyDir: string, wantedStage?: string, withPipe
         Object.values(s.template.Resources ?? {}).some((r) => r.Type === 'AWS::CodePipeline::Pipeline'),
       )
     : [];
-  return { stage: stage.name, stacks: [...readStacks(stage.directory), ...pipelines] };
+  return { stage: stage.name, stacks: [...readStacks(stage.assembly), ...pipelines] };
 }

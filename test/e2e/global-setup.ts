@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '@jest/types';
-import { ensureAssembly } from '../../local/synth';
+import { ensureAssembly } from '../../local/core/synth';
 import { E2E_ASSEMBLY, ROOT } from './paths';
 
 /** `local-*.test.ts` files run small fixture assemblies under test/fixtures/local/, never the app. */

@@ -8,9 +8,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, DescribeExecutionCommandOutput, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Endpoints } from '../../local/runtime';
-import type { Faults } from '../../local/faults';
-import type { SlackMessage } from '../../local/emulators/slack-sink';
-import { loadStack, resourcesOfType } from '../../local/assembly';
+import type { Faults } from '../../local/core/faults';
+import type { SlackMessage } from '../../local/slack/sink';
+import { loadStack, resourcesOfType } from '../../local/core/assembly';
 import { E2E_ASSEMBLY, ROOT } from './paths';
 
 export interface LocalRuntime {

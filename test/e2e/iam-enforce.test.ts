@@ -8,7 +8,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ListStateMachinesCommand, SFNClient, StartExecutionCommand, DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { loadStack, resourcesOfType } from '../../local/assembly';
+import { loadStack, resourcesOfType } from '../../local/core/assembly';
 import { credentialsFor } from '../../local/iam/authorizer';
 import { LocalRuntime, postOrders, startLocalRuntime, waitFor } from './harness';
 import { E2E_ASSEMBLY, ROOT } from './paths';

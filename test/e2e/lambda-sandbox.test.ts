@@ -1,7 +1,7 @@
 // Scenarios: warm sandboxes keep module state; process.env and globals never leak between functions; named errors surface as Lambda errorType; timeouts discard the sandbox; Lambda context and callback handlers; environment overrides reach new sandboxes.
 import { join } from 'node:path';
 import { FunctionSpec, LocalFunction } from '../../local/lambda/runner';
-import { setQuiet } from '../../local/log';
+import { setQuiet } from '../../local/core/log';
 
 const TASK_ROOT = join(__dirname, '..', 'fixtures', 'local', 'handlers');
 const started: LocalFunction[] = [];

@@ -1,6 +1,6 @@
 // Scenarios: the local Distributed Map on its own (in-memory S3): ItemReader + MaxItems, ItemSelector with $$.Map.Item, ItemBatcher by count and by bytes with BatchInput, output as the array of child outputs without ResultWriter; failed children within ToleratedFailurePercentage land in FAILED_0.json of the ResultWriter manifest; over the threshold the Map fails with States.ExceedToleratedFailureThreshold (caught by Catch); a missing items file is States.ItemReaderFailed; children are EXPRESS executions with their own history and ARNs under the map run.
-import { setQuiet } from '../../local/log';
-import { LocalStateMachine, type Execution, type ObjectStore } from '../../local/state-machine';
+import { setQuiet } from '../../local/core/log';
+import { LocalStateMachine, type Execution, type ObjectStore } from '../../local/stepfunctions/state-machine';
 
 const SM = 'arn:aws:states:eu-west-1:000000000000:stateMachine:dmap';
 const FN = 'arn:aws:lambda:eu-west-1:000000000000:function:item';

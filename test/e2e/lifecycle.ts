@@ -17,7 +17,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Faults } from '../../local/faults';
+import type { Faults } from '../../local/core/faults';
 import type { Endpoints } from '../../local/runtime';
 import type { RunSummary } from '../../src/auctions/run';
 import { sleep, slackMessages, startLocalRuntime, waitFor } from './harness';

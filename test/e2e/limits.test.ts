@@ -1,6 +1,6 @@
 // Scenarios: a state payload of exactly 256 KiB passes and one byte more fails the execution with States.DataLimitExceeded, which Retry and Catch (States.ALL) do not handle, for a task result and for a Pass state's Parameters; 500 results with 128-character ids (fewer than the 1000 fetch-results keeps inline) are too many bytes to keep inline and go through S3 and the Distributed Map, every state payload below 256 KiB; a run of as many results as fetch-results keeps inline (RESULTS_INLINE_LIMIT, lowered to 2 here) takes the inline Map and one more takes the Distributed Map, both storing every result; an accepted order whose parameter_2 is beyond 2^53 (a known finding) ends accepted.
-import { setQuiet } from '../../local/log';
-import { LocalStateMachine, PAYLOAD_LIMIT, type Execution } from '../../local/state-machine';
+import { setQuiet } from '../../local/core/log';
+import { LocalStateMachine, PAYLOAD_LIMIT, type Execution } from '../../local/stepfunctions/state-machine';
 import {
   historyOf,
   localStatistics,

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime, startRuntime } from '../../local/runtime';
-import { parseApiKeys } from '../../local/api-keys';
+import { parseApiKeys } from '../../local/api-gateway/api-keys';
 import { freePortRange } from './harness';
 import { ROOT } from './paths';
 

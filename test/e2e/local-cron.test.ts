@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCron } from '../../local/cron';
-import { LocalEvents } from '../../local/events';
-import { loadStack } from '../../local/assembly';
-import { Resolver } from '../../local/intrinsics';
-import { setQuiet } from '../../local/log';
+import { parseCron } from '../../local/events/cron';
+import { LocalEvents } from '../../local/events/rules';
+import { loadStack } from '../../local/core/assembly';
+import { Resolver } from '../../local/core/cfn-resolver';
+import { setQuiet } from '../../local/core/log';
 import { ROOT } from './paths';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'local');

@@ -2,7 +2,7 @@
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assemblyIsFresh, assemblyProblem } from '../../local/synth';
+import { assemblyIsFresh, assemblyProblem } from '../../local/core/synth';
 import { ROOT } from './paths';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'local', 'features');

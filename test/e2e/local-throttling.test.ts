@@ -2,10 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadStack } from '../../local/assembly';
-import { ApiServer, readApis, startApi } from '../../local/api-gateway';
-import { readApiKeys } from '../../local/api-keys';
-import { Resolver } from '../../local/intrinsics';
+import { loadStack } from '../../local/core/assembly';
+import { ApiServer, readApis, startApi } from '../../local/api-gateway/rest-api';
+import { readApiKeys } from '../../local/api-gateway/api-keys';
+import { Resolver } from '../../local/core/cfn-resolver';
 import type { LocalFunction } from '../../local/lambda/runner';
 import { Runtime, startRuntime } from '../../local/runtime';
 import { sleep } from './harness';

@@ -1,7 +1,7 @@
 // Scenarios: the TTL sweep deletes expired items and keeps live ones and items without a ttl; an item written again (live) between the sweep's scan and its delete survives; an item still expired is deleted exactly once and counted.
 import { AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { localClientConfig } from '../../local/aws-clients';
-import { DynamoEmulator, ensureTable, startDynamo, sweepExpired, TableSpec } from '../../local/emulators/dynamodb';
+import { localClientConfig } from '../../local/core/aws-clients';
+import { DynamoEmulator, ensureTable, startDynamo, sweepExpired, TableSpec } from '../../local/dynamodb/emulator';
 
 const TABLE = 'sweep-orders';
 const spec: TableSpec = {

@@ -1,10 +1,10 @@
 // Scenarios: the local API, called at the document's local server URL (stage v1), answers every documented (operation, status, code) it can be driven to, and each answer's status, content type, headers (Retry-After) and body validate against openapi.json: POST 201, 400 (gateway model and each function code), 403 (missing or wrong key), 409 after a run took the order, 413 (function limit and gateway 10 MB), 415, 429 for a client over the rate (the app's API served alone with its bucket lowered: the Local stage's limits are out of one machine's reach), 500 and 502 (function failing, event over Lambda's 6 MB), 503 while DynamoDB is down; GET 200 (received, accepted, rejected), 400, 403, 404, 413 (headers), 500, 502, 503; unknown paths and methods -> the document's NoSuchRoute; every documented pair not driven is listed with the reason, and the list is checked against the document.
 import { join } from 'node:path';
-import { ApiServer, primaryApi, readApis, startApi } from '../../local/api-gateway';
-import type { ApiKeyGrant } from '../../local/api-keys';
-import { loadStack } from '../../local/assembly';
-import type { Faults } from '../../local/faults';
-import { Resolver } from '../../local/intrinsics';
+import { ApiServer, primaryApi, readApis, startApi } from '../../local/api-gateway/rest-api';
+import type { ApiKeyGrant } from '../../local/api-gateway/api-keys';
+import { loadStack } from '../../local/core/assembly';
+import type { Faults } from '../../local/core/faults';
+import { Resolver } from '../../local/core/cfn-resolver';
 import type { LocalFunction } from '../../local/lambda/runner';
 import { API_STAGE } from '../../scripts/openapi/document';
 import {

@@ -1,7 +1,7 @@
 // What the parity suite expects, read from the synthesized Local stage the e2e tests run (never from the runtime).
 import { join } from 'node:path';
-import { loadStack, resourcesOfType } from '../../local/assembly';
-import { Resolver } from '../../local/intrinsics';
+import { loadStack, resourcesOfType } from '../../local/core/assembly';
+import { Resolver } from '../../local/core/cfn-resolver';
 import { E2E_ASSEMBLY, ROOT } from './paths';
 
 export interface ParityStack {

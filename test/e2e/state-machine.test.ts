@@ -1,6 +1,6 @@
 // Scenarios: Step Functions semantics the local state machine adds to aws-local-stepfunctions: empty filter results, JsonToString escaping, Catch on a task error name with Lambda-style Cause, scaled waits, execution timeout, status-change callbacks; history: a task's Succeeded event carries the function's own result, Map iteration events all come before the Map state exits.
-import { Execution, LocalStateMachine, TaskHandler } from '../../local/state-machine';
-import { setQuiet } from '../../local/log';
+import { Execution, LocalStateMachine, TaskHandler } from '../../local/stepfunctions/state-machine';
+import { setQuiet } from '../../local/core/log';
 
 const ARN = 'arn:aws:states:eu-west-1:000000000000:stateMachine:contract';
 const LAMBDA = 'arn:aws:lambda:eu-west-1:000000000000:function:contract-fn';

@@ -1,7 +1,7 @@
 // IAM from a template: a function's role collects inline policies, AWS::IAM::Policy by Roles and template managed policies; AWS managed policies it cannot read are warned; Lambda::Permission and bucket policies apply as resource policies; enforce denies with AWS's message, warn only logs, off and unknown keys allow; credentials are stable per logical id; a template without roles is not checked.
-import type { StackAssembly } from '../../local/assembly';
+import type { StackAssembly } from '../../local/core/assembly';
 import { credentialsFor, LocalIam } from '../../local/iam/authorizer';
-import { Resolver } from '../../local/intrinsics';
+import { Resolver } from '../../local/core/cfn-resolver';
 
 const role = (extra: Record<string, unknown> = {}) => ({ Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {}, ...extra } });
 const template = {

@@ -1,7 +1,7 @@
 // Scenarios: token bucket starts full at burst, refuses when empty, refills at rate per second (fractions add up), never beyond burst, a clock going back adds nothing; quota periods (UTC day, week from Sunday, month) and Offset in the first period only; Throttle: a bucket per key and plan, a plan's per-method throttle replacing its plan-wide one, stage limits shared by all callers and per method (`/*` `*` for each method on its own), quota counted only for admitted requests and refused with QUOTA_EXCEEDED; readThrottleSettings reads Throttle, ApiStages[].Throttle, Quota and MethodSettings (escaped paths) from a template.
-import { periodStart, QuotaCounter, readThrottleSettings, Throttle, TokenBucket } from '../../local/throttle';
-import { Resolver } from '../../local/intrinsics';
-import type { StackAssembly } from '../../local/assembly';
+import { periodStart, QuotaCounter, readThrottleSettings, Throttle, TokenBucket } from '../../local/api-gateway/throttle';
+import { Resolver } from '../../local/core/cfn-resolver';
+import type { StackAssembly } from '../../local/core/assembly';
 
 /** A clock the test moves by hand. */
 function manualClock(start = Date.UTC(2026, 0, 7, 12)) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from './sfn-library';
-import type { StateMachineDefinition } from './sfn-library';
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from './library';
+import type { StateMachineDefinition } from './library';
 import { ExecutionHistory } from './execution-history';
 import type { HistoryEvent } from './execution-history';
 import {
@@ -12,8 +12,8 @@ import {
   TerminalStatesError,
 } from './distributed-map';
 import type { ChildExecution, DistributedMapState, Json, MapRun, ObjectStore } from './distributed-map';
-import { elapsed } from './net';
-import { log, warn } from './log';
+import { elapsed } from '../core/net';
+import { log, warn } from '../core/log';
 
 export type { HistoryEvent } from './execution-history';
 export type { MapRun, ObjectStore } from './distributed-map';
@@ -77,7 +77,7 @@ export interface StateMachineDeps {
   authorizeChildExecutions?(): string | undefined;
 }
 
-/** The library's run options plus the hooks local/sfn-library.ts patches in. */
+/** The library's run options plus the hooks local/stepfunctions/library.ts patches in. */
 interface RunOptions {
   overrides: Record<string, unknown>;
   context: Record<string, unknown>;
@@ -368,7 +368,7 @@ class Workflow {
 /**
  * Runs the template's state machine with aws-local-stepfunctions: tasks bound to local handlers,
  * Wait and Retry delays scaled, Distributed Maps run as Map Runs of child executions
- * (local/distributed-map.ts), executions recorded with Step Functions-like history for the SFN endpoint.
+ * (local/stepfunctions/distributed-map.ts), executions recorded with Step Functions-like history for the SFN endpoint.
  */
 export class LocalStateMachine implements ExecutionRegistry {
   readonly executions = new Map<string, Execution>();

@@ -1,7 +1,7 @@
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import type { Resolver } from './intrinsics';
-import { LocalSecret, resolveDynamicReferences } from './emulators/secrets';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import type { Resolver } from '../core/cfn-resolver';
+import { LocalSecret, resolveDynamicReferences } from '../secrets/secrets-manager';
 
 /** The customer LOCAL_API_KEY belongs to. */
 export const DEFAULT_CUSTOMER = 'default';

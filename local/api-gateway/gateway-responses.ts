@@ -1,6 +1,6 @@
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import type { Resolver } from './intrinsics';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import type { Resolver } from '../core/cfn-resolver';
 
 /** The gateway response types the local gateway produces. */
 export type GatewayResponseType =

@@ -1,4 +1,4 @@
-import { REGION } from './intrinsics';
+import { REGION } from './cfn-resolver';
 
 /**
  * Credentials of the runtime's own clients and of the examples it prints. Any credentials work locally;

@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
-import { listen, readBody } from '../net';
-import { log } from '../log';
+import { listen, readBody } from '../core/net';
+import { log } from '../core/log';
 
 export interface SlackMessage {
   readonly receivedAt: string;

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackAssembly } from '../assembly';
-import { resourcesOfType } from '../assembly';
-import { ACCOUNT, Resolver } from '../intrinsics';
-import { AwsJsonError, AwsJsonService } from '../aws-json-server';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import { ACCOUNT, Resolver } from '../core/cfn-resolver';
+import { AwsJsonError, AwsJsonService } from '../core/aws-json-server';
 
 /** A message attribute as SQS carries it (the SDK's MessageAttributeValue, strings and numbers only). */
 export interface MessageAttribute {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request, Server } from 'node:http';
-import { listen } from '../net';
+import { listen } from '../core/net';
 
 /** One object PUT the proxy saw, in arrival order, with the status the client got. */
 export interface S3PutAttempt {

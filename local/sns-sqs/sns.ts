@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import type { Resolver } from './intrinsics';
-import type { LocalFunction } from './lambda/runner';
-import { log, warn } from './log';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import type { Resolver } from '../core/cfn-resolver';
+import type { LocalFunction } from '../lambda/runner';
+import { log, warn } from '../core/log';
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
 

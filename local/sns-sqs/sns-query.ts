@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** What the runtime's SNS does with a published message (local/sns.ts). */
+/** What the runtime's SNS does with a published message (local/sns-sqs/sns.ts). */
 export interface SnsPublisher {
   has(topicArn: string): boolean;
   publish(input: { TopicArn: string; Message: string; Subject?: string }, source: string): { MessageId: string };

@@ -1,4 +1,4 @@
-import { AwsJsonError, AwsJsonService } from './aws-json-server';
+import { AwsJsonError, AwsJsonService } from '../core/aws-json-server';
 import type { Execution, LocalStateMachine, MapRun } from './state-machine';
 
 /** AWS JSON protocol encodes timestamps as epoch seconds. */

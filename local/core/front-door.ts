@@ -1,5 +1,5 @@
 import { Agent, createServer, IncomingMessage, OutgoingHttpHeaders, request, Server, ServerResponse } from 'node:http';
-import { listen } from '../net';
+import { listen } from './net';
 
 /** What a front door does with one request before (or instead of) passing it to the emulator behind it. */
 export interface Forward {

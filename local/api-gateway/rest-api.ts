@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Ajv, { ValidateFunction } from 'ajv';
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import { ACCOUNT, Resolver } from './intrinsics';
-import type { LocalFunction } from './lambda/runner';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import { ACCOUNT, Resolver } from '../core/cfn-resolver';
+import type { LocalFunction } from '../lambda/runner';
 import type { ApiKeyGrant } from './api-keys';
 import { GatewayResponseDef, GatewayResponseType, readGatewayResponses, RenderedResponse, renderGatewayResponse, ResponseContext } from './gateway-responses';
-import { elapsed, listen } from './net';
-import { log } from './log';
+import { elapsed, listen } from '../core/net';
+import { log } from '../core/log';
 import { Clock, readThrottleSettings, Throttle, ThrottleSettings } from './throttle';
 
 /** Lambda targets name their function by ARN; the server binds them once the functions exist. */

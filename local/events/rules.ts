@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import { ACCOUNT, REGION, Resolver } from './intrinsics';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import { ACCOUNT, REGION, Resolver } from '../core/cfn-resolver';
 import { CronSchedule, parseCron } from './cron';
-import { log } from './log';
+import { log } from '../core/log';
 
 /** An EventBridge event as delivered to targets. */
 export interface BusEvent {

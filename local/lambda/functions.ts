@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import { REGION, Resolver } from './intrinsics';
-import { LOCAL_CREDENTIALS } from './aws-clients';
-import type { FunctionSpec } from './lambda/runner';
-import type { SessionCredentials } from './iam/authorizer';
-import { LocalSecret, resolveDynamicReferences } from './emulators/secrets';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import { REGION, Resolver } from '../core/cfn-resolver';
+import { LOCAL_CREDENTIALS } from '../core/aws-clients';
+import type { OnStop } from '../core/cleanups';
+import { FunctionSpec, LocalFunction, RunnerOptions } from './runner';
+import type { SessionCredentials } from '../iam/authorizer';
+import { LocalSecret, resolveDynamicReferences } from '../secrets/secrets-manager';
 
 /** Endpoints handed to every function through the standard AWS_ENDPOINT_URL_<SERVICE> variables. */
 export interface ServiceEndpoints {
@@ -135,4 +136,39 @@ export function matchFunctionEnv(specs: FunctionSpec[], overrides: Record<string
     for (const s of matched) Object.assign(out.get(s.logicalId) as object, Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)])));
   }
   return out;
+}
+
+const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:[^:]+/;
+
+export interface LocalFunctions {
+  readonly functions: LocalFunction[];
+  /** The function a full or qualified ARN, or a function name, points at. */
+  byArn(arnOrName: string): LocalFunction | undefined;
+}
+
+/** True for a function ARN (a task Resource that invokes it directly). */
+export function isFunctionArn(resource: string): boolean {
+  return LAMBDA_ARN.test(resource);
+}
+
+/** One LocalFunction per spec (sandboxes start on the first invoke), stopped at stop. */
+export function startFunctions(specs: FunctionSpec[], options: RunnerOptions, extraEnv: Map<string, Record<string, string>>, onStop: OnStop): LocalFunctions {
+  const functions = specs.map((s) => new LocalFunction(s, options, extraEnv.get(s.logicalId)));
+  onStop(() => Promise.all(functions.map((f) => f.stop())).then(() => undefined));
+  return {
+    functions,
+    byArn: (arnOrName) => {
+      const base = LAMBDA_ARN.exec(arnOrName)?.[0] ?? arnOrName;
+      return functions.find((f) => f.spec.arn === base || f.spec.name === base);
+    },
+  };
+}
+
+/** Replaces the extra environment of the functions `key` matches (see matchFunctionEnv). */
+export function setFunctionEnv(specs: FunctionSpec[], functions: readonly LocalFunction[], key: string, vars: Record<string, unknown>): void {
+  const matched = matchFunctionEnv(specs, { [key]: vars });
+  for (const fn of functions) {
+    const env = matched.get(fn.spec.logicalId);
+    if (env && Object.keys(env).length) fn.setExtraEnv(env);
+  }
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { accessKeyOf } from '../iam/authorizer';
 import { deleteObjectKeys, S3RequestInfo, s3Target } from '../iam/requests';
 import { allowS3rverContinuationTokens } from './s3rver-des';
-import { readAll, startFrontDoor } from './front-door';
+import { readAll, startFrontDoor } from '../core/front-door';
 
 // s3rver has no type declarations; this is the part of its API used here.
 interface S3rverInstance {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { internals } from './sfn-library';
+import { internals } from './library';
 import type { ExecutionHistory } from './execution-history';
-import { log } from './log';
+import { log } from '../core/log';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

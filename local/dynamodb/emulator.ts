@@ -11,11 +11,11 @@ import {
   ResourceNotFoundException,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { localClientConfig } from '../aws-clients';
+import { localClientConfig } from '../core/aws-clients';
 import { accessKeyOf } from '../iam/authorizer';
-import { ACCOUNT, REGION } from '../intrinsics';
-import { listen } from '../net';
-import { readAll, startFrontDoor } from './front-door';
+import { ACCOUNT, REGION } from '../core/cfn-resolver';
+import { listen } from '../core/net';
+import { readAll, startFrontDoor } from '../core/front-door';
 
 // dynalite has no type declarations; this is the part of its API used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,9 +1,9 @@
-import type { DynamoEmulator } from '../emulators/dynamodb';
-import type { SlackSink } from '../emulators/slack-sink';
-import { log } from '../log';
-import type { S3FaultProxy, S3PutAttempt, S3PutFault } from './s3-proxy';
+import type { DynamoEmulator } from '../dynamodb/emulator';
+import type { SlackSink } from '../slack/sink';
+import { log } from './log';
+import type { S3FaultProxy, S3PutAttempt, S3PutFault } from '../s3/fault-proxy';
 
-export type { S3PutAttempt, S3PutFault } from './s3-proxy';
+export type { S3PutAttempt, S3PutFault } from '../s3/fault-proxy';
 
 export interface SlackFault {
   /** HTTP status the webhook answers, or 'down': the connection is reset without an answer. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
-import { accessKeyOf } from './iam/authorizer';
+import { accessKeyOf } from '../iam/authorizer';
 import { listen, readBody } from './net';
 
 const xmlText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -1,6 +1,6 @@
-import type { StackAssembly } from './assembly';
-import { resourcesOfType } from './assembly';
-import type { Resolver } from './intrinsics';
+import type { StackAssembly } from '../core/assembly';
+import { resourcesOfType } from '../core/assembly';
+import type { Resolver } from '../core/cfn-resolver';
 
 /** Milliseconds since the epoch; injectable so tests move time by hand. */
 export type Clock = () => number;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { AwsJsonError, AwsJsonService } from '../aws-json-server';
+import { resourcesOfType, Template } from '../core/assembly';
+import { AwsJsonError, AwsJsonService } from '../core/aws-json-server';
+import type { Resolver } from '../core/cfn-resolver';
 
 /** The one version a local secret has. */
 const LOCAL_VERSION_ID = '00000000-0000-0000-0000-000000000001';
@@ -115,5 +117,21 @@ export function resolveDynamicReferences(text: string, secrets: readonly LocalSe
     const value = json && typeof json === 'object' ? (json as Record<string, unknown>)[jsonKey] : undefined;
     if (value === undefined) throw new Error(`${where}: dynamic reference ${whole}: secret ${secret.name} has no key ${jsonKey}`);
     return typeof value === 'string' ? value : JSON.stringify(value);
+  });
+}
+
+/**
+ * The template's secrets with their local values. The Slack webhook secret (named so, or read by a function
+ * variable named so) resolves to `webhookUrl`: the local sink or a real Slack URL.
+ */
+export function readSecrets(template: Template, resolver: Resolver, webhookUrl: string): LocalSecret[] {
+  const fnEnvRefs = resourcesOfType(template, 'AWS::Lambda::Function').flatMap(([, f]) =>
+    Object.entries(((f.Properties?.Environment as Record<string, unknown>)?.Variables as Record<string, unknown>) ?? {}),
+  );
+  return resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id, res]) => {
+    const p = resolver.resolve(res.Properties ?? {}) as Record<string, unknown>;
+    const referencedAs = fnEnvRefs.filter(([, v]) => JSON.stringify(v).includes(`"${id}"`)).map(([k]) => k);
+    const isWebhook = /slack|webhook/i.test([id, p.Name, p.Description, ...referencedAs].join(' '));
+    return { name: resolver.physicalName(id), arn: resolver.ref(id), value: localSecretValue(p, isWebhook, webhookUrl) };
   });
 }

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { localClientConfig } from './aws-clients';
-import type { ObjectStore } from './distributed-map';
+import { localClientConfig } from '../core/aws-clients';
+import type { ObjectStore } from '../stepfunctions/distributed-map';
 
 /** The S3 calls of a Distributed Map's ItemReader and ResultWriter, made with the AWS SDK against the local S3 endpoint. */
 export function s3ObjectStore(endpoint: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): ObjectStore & { close(): void } {
