@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import { readFunctions } from '../local/lambda/functions';
 import type { FunctionSpec } from '../local/lambda/runner';
+import { appFunctionBuildOptions } from './bundle';
 import type { BenchContext, Section } from './section';
 import { bytes, median, ms } from './table';
 
@@ -28,11 +29,11 @@ function initTimeMs(spec: FunctionSpec, file: string): number {
 }
 
 /**
- * Where a bundle's bytes come from: the handler rebuilt with the same esbuild settings as infra's
- * AppFunction (minified, node22, CJS, SDK included) and its metafile summed per npm package.
+ * Where a bundle's bytes come from: the handler rebuilt with AppFunction's esbuild settings
+ * (bench/bundle.ts) and its metafile summed per npm package.
  */
 function largestInputs(entry: string, top: number): string {
-  const result = buildSync({ entryPoints: [entry], bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', write: false, metafile: true, outfile: 'out.js', logLevel: 'silent' });
+  const result = buildSync({ ...appFunctionBuildOptions(entry), sourcemap: false, write: false, metafile: true, outfile: 'out.js' });
   const byPackage = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [path, input] of Object.entries(output.inputs)) {

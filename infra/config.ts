@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { OPEN_AUCTION_REUSE_MS } from '../src/orders/ingest';
 
 /** Every region this product runs in. One, by decision (SPEC 2.6). */
 export const REGION = 'eu-west-1';
@@ -197,8 +198,10 @@ export function validateStageConfig(config: StageConfig): void {
   if (results.runTimeout.toSeconds() >= period * 60) {
     problems.push('results.runTimeout must be shorter than auctions.periodMinutes so runs never overlap');
   }
-  if (auctions.gateSettle.toSeconds() <= 29) {
-    problems.push('auctions.gateSettle must be longer than post-orders\' 29 s timeout');
+  // A POST that saw the auction open finishes within its 29 s timeout, and may have read the auction up to
+  // OPEN_AUCTION_REUSE_MS before it started.
+  if (auctions.gateSettle.toMilliseconds() <= 29_000 + OPEN_AUCTION_REUSE_MS) {
+    problems.push(`auctions.gateSettle must be longer than post-orders' 29 s timeout plus its ${OPEN_AUCTION_REUSE_MS} ms reuse of the open auction`);
   }
   if (auctions.gateSettle.toSeconds() + results.pollInterval.toSeconds() * results.maxPollAttempts >= results.runTimeout.toSeconds()) {
     problems.push('auctions.gateSettle + results.pollInterval x results.maxPollAttempts must fit inside results.runTimeout');

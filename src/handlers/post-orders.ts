@@ -11,6 +11,7 @@ import {
 } from '../orders/errors';
 import { type IngestConfig, ingestOrders, OpenAuctionMemo } from '../orders/ingest';
 import type { OrderStore } from '../orders/order-store';
+import { validatorFor } from '../orders/parse-orders';
 import { readJsonBody } from '../orders/request-body';
 import { DEFAULT_MAX_ORDERS_PER_REQUEST } from '../orders/schema';
 import { exactDocumentClient } from '../shared/clients/dynamodb';
@@ -111,6 +112,9 @@ const config: PostOrdersConfig & { readonly tableName: string; readonly retryBud
   auctionPeriodMinutes: auctionPeriodEnv('AUCTION_PERIOD_MINUTES'),
   retryBudgetMs: integerEnv('WRITE_RETRY_BUDGET_MS', 2000, 0, 60_000),
 };
+
+// Compiled during init (Lambda runs it once per execution environment), not on the first request.
+validatorFor(config.maxOrders);
 
 export const handler: PostOrdersHandler = createPostOrdersHandler({
   store: new DynamoDbOrderStore({

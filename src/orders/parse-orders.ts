@@ -23,7 +23,11 @@ const ajv = new Ajv({
 });
 const validators = new Map<number, ValidateFunction>();
 
-function validatorFor(maxOrders: number): ValidateFunction {
+/**
+ * Compiles the request validator for this limit now rather than on the first request: a handler calls it at
+ * module load, where Lambda's init phase runs it once per execution environment before any request waits.
+ */
+export function validatorFor(maxOrders: number): ValidateFunction {
   let validate = validators.get(maxOrders);
   if (!validate) {
     // Ajv 8 ships no draft-04 meta-schema; the keywords used mean the same in draft-04 and draft-07.

@@ -74,8 +74,10 @@ describe('run timeout', () => {
 });
 
 describe('gate settle', () => {
-  test.each([0, 10, 29])('%d s is refused: a POST that saw the auction open may still be writing', (seconds) => {
-    expect(problemsOf(withAuctions({ gateSettle: Duration.seconds(seconds) }))).toEqual(["auctions.gateSettle must be longer than post-orders' 29 s timeout"]);
+  test.each([0, 10_000, 29_000])('%d ms is refused: a POST that saw the auction open may still be writing', (ms) => {
+    expect(problemsOf(withAuctions({ gateSettle: Duration.millis(ms) }))).toEqual([
+      "auctions.gateSettle must be longer than post-orders' 29 s timeout plus its 500 ms reuse of the open auction",
+    ]);
   });
 
   test.each([30, 35, 120])('%d s is accepted', (seconds) => {

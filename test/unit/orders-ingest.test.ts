@@ -1,7 +1,7 @@
-// Scenarios: ingestOrders against an in-memory OrderStore (no AWS): one auction for the whole request, closed auctions skipped up to MAX_AUCTIONS_AHEAD then NoOpenAuctionError, locked orders refused before any write (expired ones are not locked), a refusal during putAll restores every sent order to its live image or deletes it (an expired image counts as none) and names the refused ids by body index, nothing is restored when nothing was refused.
+// Scenarios: ingestOrders against an in-memory OrderStore (no AWS): one auction for the whole request, closed auctions skipped up to MAX_AUCTIONS_AHEAD then NoOpenAuctionError, locked orders refused before any write (expired ones are not locked), a refusal during putAll restores every sent order to its live image or deletes it (an expired image counts as none) and names the refused ids by body index, nothing is restored when nothing was refused; one order is written without a read (refused -> 409 naming its auction, read only when the store cannot tell); OpenAuctionMemo serves 500 ms per arrival auction, never earlier than its read.
 import type { AuctionId } from '../../src/auctions/auction-id';
 import { NoOpenAuctionError, OrdersLockedError } from '../../src/orders/errors';
-import { ingestOrders, MAX_AUCTIONS_AHEAD } from '../../src/orders/ingest';
+import { ingestOrders, MAX_AUCTIONS_AHEAD, OpenAuctionMemo } from '../../src/orders/ingest';
 import type { StoredOrder } from '../../src/orders/order';
 import type { OrderStore, PutAllOutcome, RestoreEntry } from '../../src/orders/order-store';
 
@@ -17,19 +17,23 @@ class FakeStore implements OrderStore {
   readonly written: StoredOrder[] = [];
   readonly restored: Array<{ entries: readonly RestoreEntry[]; receivedAt: string }> = [];
   readonly lookedUp: AuctionId[] = [];
+  readonly read: string[][] = [];
+  /** Auction the store names for a refused id; undefined: it cannot tell (like an emulator without ALL_OLD). */
+  refusedAuction: string | undefined = 'A';
 
   async isAuctionClosed(auctionId: AuctionId) {
     this.lookedUp.push(auctionId);
     return this.closed.has(auctionId);
   }
   async getOrders(_customer: string, recordIds: readonly string[]) {
+    this.read.push([...recordIds]);
     return new Map(recordIds.flatMap((id) => (this.existing.has(id) ? [[id, this.existing.get(id)!] as const] : [])));
   }
   async getOrder() {
     return undefined;
   }
   async putAll(orders: readonly StoredOrder[]): Promise<PutAllOutcome> {
-    const refused = orders.filter((order) => this.refuse.has(order.record_id)).map((order) => ({ record_id: order.record_id, auction_id: 'A' }));
+    const refused = orders.filter((order) => this.refuse.has(order.record_id)).map((order) => ({ record_id: order.record_id, auction_id: this.refusedAuction }));
     const sent = orders.filter((order) => !this.refuse.has(order.record_id));
     this.written.push(...sent);
     return { refused, sent: sent.map((order) => order.record_id) };
@@ -55,8 +59,8 @@ function stored(recordId: string, overrides: Partial<StoredOrder> = {}): StoredO
 
 const body = (...ids: string[]) => JSON.stringify(ids.map((id) => ({ record_id: id, parameter_1: 'new', parameter_2: 2.5 })));
 
-function ingest(store: FakeStore, text: string) {
-  return ingestOrders(text, 'c1', CONFIG, { store, now: () => NOW });
+function ingest(store: FakeStore, text: string, memo?: OpenAuctionMemo, now = NOW) {
+  return ingestOrders(text, 'c1', CONFIG, { store, now: () => now, openAuctions: memo });
 }
 
 it('stores every order of the request in the one open auction', async () => {
@@ -119,4 +123,63 @@ it('undoes every sent order when the run took one during the write: live image b
       ],
     },
   ]);
+});
+
+describe('one order', () => {
+  it('is written without a read first', async () => {
+    const store = new FakeStore();
+
+    await ingest(store, body('a'));
+
+    expect(store.read).toEqual([]);
+    expect(store.written.map((order) => order.record_id)).toEqual(['a']);
+  });
+
+  it('refused by its condition: 409 naming the auction, nothing restored', async () => {
+    const store = new FakeStore();
+    store.refuse.add('a');
+
+    const error = await ingest(store, body('a')).catch((e: unknown) => e);
+
+    expect((error as OrdersLockedError).locked).toEqual([{ index: 0, record_id: 'a', auction_id: 'A' }]);
+    expect(store.restored).toEqual([]);
+    expect(store.read).toEqual([]);
+  });
+
+  it('reads the order to name its auction when the store could not tell', async () => {
+    const store = new FakeStore();
+    store.refuse.add('a');
+    store.refusedAuction = undefined;
+    store.existing.set('a', stored('a', { status: 'submitted', auction_id: '2026-03-10T2000Z' }));
+
+    const error = await ingest(store, body('a')).catch((e: unknown) => e);
+
+    expect((error as OrdersLockedError).locked).toEqual([{ index: 0, record_id: 'a', auction_id: '2026-03-10T2000Z' }]);
+    expect(store.read).toEqual([['a']]);
+  });
+});
+
+describe('OpenAuctionMemo', () => {
+  const later = (ms: number) => new Date(NOW.getTime() + ms);
+
+  it('serves requests of the same arrival auction for 500 ms after the read, then reads again', async () => {
+    const store = new FakeStore();
+    const memo = new OpenAuctionMemo();
+
+    await ingest(store, body('a'), memo);
+    await ingest(store, body('b'), memo, later(500));
+    expect(store.lookedUp).toEqual(['2026-03-10T2100Z']);
+
+    await ingest(store, body('c'), memo, later(501));
+    expect(store.lookedUp).toEqual(['2026-03-10T2100Z', '2026-03-10T2100Z']);
+  });
+
+  it('never answers for another arrival auction or for a time before its read', () => {
+    const memo = new OpenAuctionMemo(500);
+    memo.remember('2026-03-10T2100Z', '2026-03-10T2200Z', NOW);
+
+    expect(memo.recall('2026-03-10T2100Z', later(200))).toBe('2026-03-10T2200Z');
+    expect(memo.recall('2026-03-10T2200Z', later(200))).toBeUndefined();
+    expect(memo.recall('2026-03-10T2100Z', later(-1))).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-// Scenarios: locks (a submitted/accepted/rejected/failed order refuses the whole request with 409 ORDER_LOCKED naming it, no PutItem sent; capped message and details; received orders are replaced and move to the open auction; expired locked orders do not lock), race (a condition fails mid-request -> the written orders are put back to their images or deleted, conditional on this request's received_at, 409 for the failed ids; no new write starts after a refusal; rollback skipped where the item changed since; rollback that cannot finish -> 503), BatchGet UnprocessedKeys retried (only the leftovers), throttled reads -> 503, PutItem throttling/5xx retried with full-jitter backoff, persistent throttling -> 503 + Retry-After within bounded attempts and time, non-retryable SDK error and unexpected store error -> 500 without internals.
+// Scenarios: locks (a submitted/accepted/rejected/failed order refuses the whole request with 409 ORDER_LOCKED naming it, no PutItem sent; one order is written without a read, its refused condition is the 409 (auction from the image, or read when there is none); the open auction read is reused for 500 ms, never across a gate or for a closed auction; capped message and details; received orders are replaced and move to the open auction; expired locked orders do not lock), race (a condition fails mid-request -> the written orders are put back to their images or deleted, conditional on this request's received_at, 409 for the failed ids; no new write starts after a refusal; rollback skipped where the item changed since; rollback that cannot finish -> 503), BatchGet UnprocessedKeys retried (only the leftovers), throttled reads -> 503, PutItem throttling/5xx retried with full-jitter backoff, persistent throttling -> 503 + Retry-After within bounded attempts and time, non-retryable SDK error and unexpected store error -> 500 without internals.
 import { DynamoDBClient, InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +9,7 @@ setHandlerEnv();
 
 type HandlerModule = typeof import('../../src/handlers/post-orders');
 type StoreModule = typeof import('../../src/adapters/dynamodb-order-store');
+type IngestModule = typeof import('../../src/orders/ingest');
 type OrderStore = import('../../src/orders/order-store').OrderStore;
 
 const RETRY_BUDGET_MS = 2000;
@@ -19,10 +20,12 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 
 let mod: HandlerModule;
 let storeModule: StoreModule;
+let ingestModule: IngestModule;
 
 beforeAll(async () => {
   mod = await import('../../src/handlers/post-orders');
   storeModule = await import('../../src/adapters/dynamodb-order-store');
+  ingestModule = await import('../../src/orders/ingest');
 });
 
 function newStore(options: { concurrency?: number; retryBudgetMs?: number; random?: number } = {}) {
@@ -39,12 +42,13 @@ function newStore(options: { concurrency?: number; retryBudgetMs?: number; rando
   return { store, time };
 }
 
-function setup(options: Parameters<typeof newStore>[0] & { store?: OrderStore } = {}) {
+function setup(options: Parameters<typeof newStore>[0] & { store?: OrderStore; now?: () => Date; memo?: boolean } = {}) {
   const { store, time } = newStore(options);
   const handler = mod.createPostOrdersHandler({
     store: options.store ?? store,
-    now: () => NOW,
+    now: options.now ?? (() => NOW),
     config: { maxOrders: 1000, maxBodyBytes: 1_048_576, ttlHours: 24, auctionPeriodMinutes: 60 },
+    openAuctions: options.memo ? new ingestModule.OpenAuctionMemo() : undefined,
   });
   const post = async (body: string) => {
     const response = await handler(postEvent(body), lambdaContext);
@@ -96,7 +100,7 @@ describe('locked orders', () => {
     const { post } = setup();
     ddbMock.on(BatchGetCommand).resolves(stored(orderItem({ record_id: 'order-0', status })));
 
-    const response = await post(JSON.stringify(orders(1)));
+    const response = await post(JSON.stringify(orders(2)));
 
     expect(response.statusCode).toBe(409);
     expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 0);
@@ -120,7 +124,7 @@ describe('locked orders', () => {
     const { post } = setup();
     ddbMock.on(BatchGetCommand).resolves(stored(orderItem({ record_id: 'order-0', auction_id: '2026-03-10T2000Z', parameter_1: 'old' })));
 
-    const response = await post(JSON.stringify(orders(1)));
+    const response = await post(JSON.stringify(orders(2)));
 
     expect(response.statusCode).toBe(201);
     expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
@@ -133,10 +137,10 @@ describe('locked orders', () => {
     const expired = Math.floor(NOW.getTime() / 1000) - 1;
     ddbMock.on(BatchGetCommand).resolves(stored(orderItem({ record_id: 'order-0', status: 'accepted', ttl: expired })));
 
-    const response = await post(JSON.stringify(orders(1)));
+    const response = await post(JSON.stringify(orders(2)));
 
     expect(response.statusCode).toBe(201);
-    expect(putRecordIds()).toEqual(['order-0']);
+    expect(putRecordIds()).toEqual(['order-0', 'order-1']);
   });
 
   it('only the calling customer\'s orders are read', async () => {
@@ -146,6 +150,89 @@ describe('locked orders', () => {
 
     const keys = ddbMock.commandCalls(BatchGetCommand)[0].args[0].input.RequestItems?.[TABLE]?.Keys;
     expect(keys?.map((key) => key.customer)).toEqual([CUSTOMER, CUSTOMER]);
+  });
+});
+
+describe('a request of one order: its conditional write is the lock check', () => {
+  it('sends no read before the write, and the write carries the lock condition', async () => {
+    const { post } = setup();
+
+    const response = await post(JSON.stringify(orders(1)));
+
+    expect(response.statusCode).toBe(201);
+    expect(ddbMock).toHaveReceivedCommandTimes(BatchGetCommand, 0);
+    expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ record_id: 'order-0', status: 'received', auction_id: OPEN_AUCTION }),
+      ConditionExpression: 'attribute_not_exists(record_id) OR #status = :received OR #ttl <= :now',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('a refused write is 409 naming the auction from the returned image; nothing to undo', async () => {
+    const { post } = setup();
+    ddbMock.on(PutCommand).rejects(conditionFailed(orderItem({ record_id: 'order-0', status: 'submitted', auction_id: '2026-03-10T2000Z' })));
+
+    const response = await post(JSON.stringify(orders(1)));
+
+    expect(response.statusCode).toBe(409);
+    expect(response.json.error).toEqual({
+      code: 'ORDER_LOCKED',
+      message: expect.stringContaining('"order-0"'),
+      details: [{ path: '/0/record_id', message: 'order order-0 was submitted to auction 2026-03-10T2000Z and can no longer change' }],
+    });
+    expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddbMock).toHaveReceivedCommandTimes(DeleteCommand, 0);
+    expect(ddbMock).toHaveReceivedCommandTimes(BatchGetCommand, 0);
+  });
+
+  it('reads the order to name its auction when the refusal carries no image (as local emulators answer)', async () => {
+    const { post } = setup();
+    ddbMock.on(PutCommand).rejects(conditionFailed());
+    ddbMock.on(BatchGetCommand).resolves(stored(orderItem({ record_id: 'order-0', status: 'accepted', auction_id: '2026-03-10T1900Z' })));
+
+    const response = await post(JSON.stringify(orders(1)));
+
+    expect(response.statusCode).toBe(409);
+    expect(response.json.error.details).toEqual([
+      { path: '/0/record_id', message: 'order order-0 was submitted to auction 2026-03-10T1900Z and can no longer change' },
+    ]);
+    expect(ddbMock).toHaveReceivedCommandTimes(DeleteCommand, 0);
+  });
+});
+
+describe('the open auction is read once per half second', () => {
+  it('a request within 500 ms of the last read reuses it; a later one, or one after the gate, reads again', async () => {
+    let now = NOW;
+    const { post } = setup({ memo: true, now: () => now });
+
+    await post(JSON.stringify(orders(1)));
+    now = new Date(NOW.getTime() + 500);
+    await post(JSON.stringify(orders(1)));
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 1);
+
+    now = new Date(NOW.getTime() + 501);
+    await post(JSON.stringify(orders(1)));
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 2);
+
+    // Past the gate the request belongs to the next auction: what was seen before says nothing about it.
+    now = new Date('2026-03-10T21:00:00.100Z');
+    const response = await post(JSON.stringify(orders(1)));
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 3);
+    expect(ddbMock.commandCalls(GetCommand)[2].args[0].input.Key).toEqual({ customer: '#auction', record_id: '2026-03-10T2200Z' });
+    expect(response.statusCode).toBe(201);
+  });
+
+  it('what is reused is the first open auction after the closed ones', async () => {
+    let now = NOW;
+    const { post } = setup({ memo: true, now: () => now });
+    ddbMock.on(GetCommand, { Key: { customer: '#auction', record_id: OPEN_AUCTION } }).resolves({ Item: { closed_at: NOW_ISO } });
+
+    await post(JSON.stringify(orders(1)));
+    now = new Date(NOW.getTime() + 100);
+    await post(JSON.stringify(orders(1)));
+
+    expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 2);
+    expect(ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.auction_id)).toEqual(['2026-03-10T2200Z', '2026-03-10T2200Z']);
   });
 });
 
@@ -341,7 +428,7 @@ describe('unexpected failures', () => {
     const { post } = setup();
     ddbMock.on(BatchGetCommand).resolves(stored({ customer: CUSTOMER, record_id: 'order-0', status: 'weird' }));
 
-    const response = await post(JSON.stringify(orders(1)));
+    const response = await post(JSON.stringify(orders(2)));
 
     expect(response.statusCode).toBe(500);
     expect(ddbMock).toHaveReceivedCommandTimes(PutCommand, 0);
