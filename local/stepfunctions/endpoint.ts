@@ -119,19 +119,13 @@ export function sfnService(machines: LocalStateMachine[], definitions: Map<strin
       DescribeExecution: (input) => {
         const e = execution(input.executionArn);
         return {
-          executionArn: e.executionArn,
-          stateMachineArn: e.stateMachineArn,
-          name: e.name,
-          status: e.status,
-          startDate: epoch(e.startDate),
-          stopDate: epoch(e.stopDate),
+          ...summary(e),
           input: e.input,
           inputDetails: { included: true },
           output: e.output,
           outputDetails: e.output === undefined ? undefined : { included: true },
           error: e.error,
           cause: e.cause,
-          mapRunArn: e.mapRunArn,
           redriveCount: 0,
           redriveStatus: 'NOT_REDRIVABLE',
           // Not an AWS field (SDKs drop it): what the runtime measured, for tests and benchmarks.
